@@ -1,0 +1,99 @@
+"""The one table of searchable fields.
+
+Each row names a field, its aliases, what kind of values it holds, help text, and how to read
+its values off a Cable. The index schema, the query compiler, completion and `:help` all read
+this table; nothing else lists fields.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Callable, Iterable
+
+from .model import Cable
+
+
+class Kind(Enum):
+    """What a field holds; decides its Whoosh type and how the compiler treats its values."""
+    ID = "id"                # one exact, unique value (the reference id)
+    KEYWORD = "keyword"      # exact values, case-insensitive (tags, stations, captions)
+    TEXT = "text"            # analysed free text (subject, body)
+    DATE = "date"            # a date; also indexed as year / year-month / day keys
+    LEVEL = "level"          # classification, ordered: class:>=SECRET
+    PARAGRAPH = "paragraph"  # query-only: para:(...) scopes words to one paragraph
+    MARKING = "marking"      # query-only, inside para:(...): the paragraph's marking
+
+
+CLASSIFICATION_LEVELS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
+
+
+def classification_level(classification: str) -> int:
+    """0 for UNCLASSIFIED ... 3 for TOP SECRET; caveats (//NOFORN) do not change the level."""
+    base = classification.split("//")[0].strip().upper()
+    return CLASSIFICATION_LEVELS.index(base) if base in CLASSIFICATION_LEVELS else 0
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    aliases: tuple[str, ...]
+    kind: Kind
+    help: str
+    example: str
+    values: Callable[[Cable], Iterable[str]] | None = None  # None: not read from the cable directly
+    stored: bool = False
+    completable: bool = False  # offer the index's values for this field in the REPL
+
+
+def _stations(recipients) -> list[str]:
+    out = []
+    for r in recipients:
+        out.extend(v for v in (r.station, r.name) if v)
+    return out
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("id", (), Kind.ID, "the cable's reference id", "id:07BAKU595",
+          lambda c: [c.reference_id], stored=True, completable=True),
+    Field("date", (), Kind.DATE, "when the cable was sent: 2007, 2007-05, 2007-05-16, ranges a..b, >=, <",
+          "date:2007-01..2007-06", None, stored=True),
+    Field("origin", ("from",), Kind.KEYWORD, "sending station or its name", 'from:BAKU  from:"Embassy Baku"',
+          lambda c: [v for v in (c.origin, c.origin_name) if v], stored=True, completable=True),
+    Field("to", (), Kind.KEYWORD, "action addressees", "to:STATE",
+          lambda c: _stations(c.to), completable=True),
+    Field("info", (), Kind.KEYWORD, "info addressees", "info:ANKARA",
+          lambda c: _stations(c.info), completable=True),
+    Field("tags", ("tag",), Kind.KEYWORD, "TAGS line entries", "tag:PHUM",
+          lambda c: c.tags, stored=True, completable=True),
+    Field("classification", ("class",), Kind.LEVEL, "classification; ordered, so class:>=SECRET works",
+          "class:>=SECRET", lambda c: [c.classification] if c.classification else [], stored=True,
+          completable=True),
+    Field("captions", ("caption",), Kind.KEYWORD, "handling captions: SIPDIS, NOFORN, EXDIS, NODIS ...",
+          "caption:NOFORN", lambda c: c.captions, stored=True, completable=True),
+    Field("subject", (), Kind.TEXT, "the SUBJECT line (ranks higher)", "subject:Belarus",
+          lambda c: [c.subject], stored=True),
+    Field("body", (), Kind.TEXT, "paragraph text", "body:Lukashenko",
+          lambda c: [c.body], stored=True),
+    Field("refs", ("ref", "cites"), Kind.KEYWORD, "cables that cite this reference id", "ref:07STATE61831",
+          lambda c: [r.id for r in c.references if r.id], stored=True, completable=True),
+    Field("signer", (), Kind.KEYWORD, "who signed the cable", "signer:DERSE",
+          lambda c: [c.signer] if c.signer else [], stored=True, completable=True),
+    Field("classified_by", ("by",), Kind.TEXT, "the official who classified it", "by:Derse",
+          lambda c: [" ".join(v for v in (c.classified_by_title, c.classified_by) if v)], stored=True),
+    Field("para", (), Kind.PARAGRAPH, "words in one paragraph: para:(Belarus Lukashenko)",
+          "para:(marking:S Lukashenko)"),
+    Field("marking", (), Kind.MARKING, "inside para:(...): the paragraph's marking (C, S, S/NF, SBU ...)",
+          "para:(marking:S Aliyev)"),
+)
+
+_BY_NAME = {name: f for f in FIELDS for name in (f.name, *f.aliases)}
+
+
+def field_named(name: str) -> Field | None:
+    """The field called `name` or one of its aliases (case-insensitive), else None."""
+    return _BY_NAME.get(name.lower())
+
+
+def all_field_names() -> list[str]:
+    """Every name and alias a query may use, for completion and 'did you mean'."""
+    return sorted(_BY_NAME)

@@ -1,0 +1,98 @@
+"""The Cable record: everything the parser reads out of one cable, as frozen dataclasses."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One TO or INFO line: `RUEHC/SECSTATE WASHDC PRIORITY 3017`."""
+    route: str            # routing indicator, e.g. "RUEHC" ("" when the line has none)
+    name: str             # addressee as written, e.g. "SECSTATE WASHDC"
+    station: str          # canonical station where one is recognised, e.g. "STATE" ("" otherwise)
+    precedence: str = ""  # "PRIORITY", "IMMEDIATE", ... ("" when absent)
+    serial: str = ""      # message serial number at that addressee, e.g. "3017"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One item of the REF line: label (A, B, ...), raw text, and canonical cable id if it names one."""
+    label: str
+    text: str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A numbered paragraph of the body with its classification marking ("C", "S/NF", "SBU", ...)."""
+    number: int
+    marking: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A field where the container's metadata (HTML table, CSV column) differs from the cable text."""
+    field: str
+    text_value: str
+    container_value: str
+
+
+@dataclass(frozen=True)
+class Cable:
+    """One parsed cable. Empty string / None / () mean "not present in the source"."""
+    reference_id: str
+    created: datetime | None = None           # UTC, tz-aware
+    origin: str = ""                          # canonical station, e.g. "BAKU"
+    origin_name: str = ""                     # e.g. "Embassy Baku"
+    classification: str = ""                  # e.g. "CONFIDENTIAL", "SECRET//NOFORN"
+    captions: tuple[str, ...] = ()            # SIPDIS, NOFORN, EXDIS, ...
+    tags: tuple[str, ...] = ()
+    subject: str = ""
+    references: tuple[Reference, ...] = ()
+    classified_by: str = ""                   # person, e.g. "Anne E. Derse"
+    classified_by_title: str = ""             # e.g. "Ambassador"
+    reasons: str = ""                         # e.g. "1.4 (b,d)"
+    signer: str = ""
+    paragraphs: tuple[Paragraph, ...] = ()
+    to: tuple[Recipient, ...] = ()
+    info: tuple[Recipient, ...] = ()
+    precedence: str = ""
+    transmission_id: str = ""
+    eo: str = ""                              # executive order, e.g. "12958"
+    declassify_on: str = ""                   # ISO date where one is given, else the text ("TEN YEARS")
+    is_partial: bool = False
+    sections: int = 1
+    summary: str = ""
+    body: str = ""                            # paragraph text, furniture removed
+    raw: str = field(default="", repr=False)  # the text as read
+    source: str = ""                          # file (and row/line) it came from
+    encoding: str = "utf-8"                   # "cp1252" when the input was not UTF-8
+    disagreements: tuple[Disagreement, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; `created` in ISO 8601 with `Z`."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "raw"}
+        for key in ("references", "paragraphs", "to", "info", "disagreements"):
+            out[key] = [asdict(item) for item in out[key]]
+        for key in ("captions", "tags"):
+            out[key] = list(out[key])
+        out["created"] = _iso(self.created)
+        return out
+
+    def content_hash(self) -> str:
+        """A digest of the record, used to skip unchanged cables when re-indexing."""
+        record = self.to_dict()
+        record.pop("source")
+        payload = json.dumps(record, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def _iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
