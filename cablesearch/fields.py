@@ -97,3 +97,47 @@ def field_named(name: str) -> Field | None:
 def all_field_names() -> list[str]:
     """Every name and alias a query may use, for completion and 'did you mean'."""
     return sorted(_BY_NAME)
+
+
+# --- The Whoosh schema, derived from the table above -------------------------------------------
+#
+# Cable documents carry every table field under its own name, plus the date keys (year, month,
+# day) and class_level. Each cable is followed, in the same Whoosh group, by one document per
+# paragraph (kind="para") so that para:(...) compiles to NestedParent over the paragraph docs.
+
+from whoosh import fields as wf  # noqa: E402
+from whoosh.analysis import StemmingAnalyzer  # noqa: E402
+
+TEXT_ANALYZER = StemmingAnalyzer(stoplist=None)
+
+
+def _whoosh_type(f: Field) -> wf.FieldType | None:
+    if f.kind is Kind.ID:
+        return wf.ID(stored=True, unique=True)
+    if f.kind in (Kind.KEYWORD, Kind.LEVEL):
+        return wf.KEYWORD(stored=f.stored, lowercase=True, commas=True, scorable=True)
+    if f.kind is Kind.TEXT:
+        boost = 2.0 if f.name == "subject" else 1.0
+        return wf.TEXT(analyzer=TEXT_ANALYZER, stored=f.stored, field_boost=boost, chars=True)
+    if f.kind is Kind.DATE:
+        return wf.DATETIME(stored=True, sortable=True)
+    return None  # query-only kinds have no field of their own
+
+
+def build_schema() -> wf.Schema:
+    """The index schema: one Whoosh field per table row, plus date keys and paragraph fields."""
+    schema = wf.Schema(
+        kind=wf.ID(stored=True),           # "cable" or "para"
+        year=wf.ID, month=wf.ID, day=wf.ID,  # "2007", "2007-05", "2007-05-16"
+        class_level=wf.ID(stored=True),    # "0" (UNCLASSIFIED) .. "3" (TOP SECRET)
+        content_hash=wf.ID(stored=True),
+        cable=wf.ID(stored=True),          # on paragraph docs: the parent's reference id
+        pnum=wf.NUMERIC(stored=True),
+        marking=wf.KEYWORD(stored=True, lowercase=True, commas=True),
+        ptext=wf.TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True),
+    )
+    for f in FIELDS:
+        field_type = _whoosh_type(f)
+        if field_type is not None:
+            schema.add(f.name, field_type)
+    return schema
