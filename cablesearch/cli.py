@@ -1,7 +1,374 @@
-"""Command-line entry point (placeholder until the CLI lands)."""
+"""The `cablesearch` command: argparse subcommands over the library (index, query, show, ...).
+
+Thin by design: each subcommand opens the index, calls one library function and hands the
+result to `cablesearch.presenters`. Heavy modules (Whoosh, Lark, prompt_toolkit) are imported
+inside the subcommands so that `cablesearch query` starts fast. Exit status: 0 with results,
+1 with none, 2 on an error (a CablesearchError, printed without a traceback), 130 on Ctrl-C.
+"""
+from __future__ import annotations
+
+import argparse
+import os
 import sys
+from typing import Any, Callable, Iterable, Sequence
+
+from . import __version__
+from .errors import CablesearchError
+
+EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+DEFAULT_FACETS = "tag,origin,year,classification"
+TEXT_FORMATS = ("text", "json")
+QUERY_FORMATS = ("text", "json", "jsonl", "csv")
+SORTS = ("relevance", "date", "-date")
+
+MAIN_EPILOG = """\
+examples:
+  cablesearch                                   start the interactive search (REPL)
+  cablesearch index ../shared/corpus/cables     build or update the index
+  cablesearch query 'tag:PHUM from:BAKU'        search once and print the hits
+  cablesearch show 07BAKU595                    print a whole cable
+  cablesearch explain 'class:>=SECRET belarus'  show how a query is read
+
+The index is --index DIR, else $CABLESEARCH_INDEX, else ./index if it exists, else
+$XDG_DATA_HOME/cablesearch/index (built from the bundled example cables on first use).
+Exit status: 0 when something was found, 1 when nothing was, 2 on an error.
+"""
 
 
-def main(argv=None) -> int:
-    print("cablesearch: not yet", file=sys.stderr)
-    return 2
+def _status(message: str) -> None:
+    """Status and progress go to stderr; stdout carries data only."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _stdout_is_terminal() -> bool:
+    return bool(getattr(sys.stdout, "isatty", None) and sys.stdout.isatty())
+
+
+def _write_fragments(fragments, stream=None) -> None:
+    from .presenters import render_text, wants_colour
+
+    stream = stream or sys.stdout
+    stream.write(render_text(fragments, colour=wants_colour(stream)))
+
+
+def _open_index(args: argparse.Namespace):
+    from .index import open_index
+
+    return open_index(args.index, build_default=True, status=_status)
+
+
+def _split_list(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+# --- subcommands --------------------------------------------------------------------------------
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Search once and print the hits."""
+    from . import presenters
+
+    if args.limit < 1:
+        raise CablesearchError("--limit must be at least 1")
+    if args.offset < 0:
+        raise CablesearchError("--offset must not be negative")
+    fields = _split_list(args.fields) or None
+    if fields:
+        presenters.check_fields(fields, csv_format=args.format == "csv")
+    facets = tuple(_split_list(args.facets))
+    if args.format == "text" and not args.count and facets and "month" not in facets:
+        facets += ("month",)  # the timeline under the hits
+    with _open_index(args) as index:
+        if args.count:
+            results = index.search(args.query, limit=1, facets=())
+        else:
+            results = index.search(args.query, limit=args.limit, offset=args.offset, sort=args.sort,
+                                   facets=facets)
+    for warning in results.warnings:
+        _status(f"warning: {warning}")
+    if args.count:
+        print(results.total)
+        return EXIT_OK if results.total else EXIT_NONE
+
+    out = sys.stdout
+    if args.format == "json":
+        out.write(presenters.results_json(results, fields))
+    elif args.format == "jsonl":
+        out.writelines(presenters.hits_jsonl(results.hits, fields))
+    elif args.format == "csv":
+        out.writelines(presenters.hits_csv(results.hits, fields))
+    else:
+        width = presenters.terminal_width(out) if _stdout_is_terminal() else None
+        _write_fragments(presenters.results_page_fragments(results, width=width), out)
+        if results.total and not results.hits:
+            _status(f"no hits past --offset {args.offset}; there are {results.total}")
+    return EXIT_OK if results.hits else EXIT_NONE
+
+
+def _canonical_id(text: str) -> str:
+    return text.strip().upper()
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print a whole cable."""
+    from . import presenters
+
+    with _open_index(args) as index:
+        cable = index.get(_canonical_id(args.id))
+    if cable is None:
+        _status(f"no cable {_canonical_id(args.id)} in the index")
+        return EXIT_NONE
+    if args.format == "json":
+        sys.stdout.write(presenters.cable_json(cable))
+    else:
+        width = presenters.terminal_width(sys.stdout, default=100)
+        text = presenters.render_text(presenters.cable_fragments(cable, width=width - 1),
+                                      colour=presenters.wants_colour(sys.stdout))
+        presenters.page_text(text, sys.stdout) if args.pager else sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_refs(args: argparse.Namespace) -> int:
+    """What a cable cites and what cites it."""
+    import json
+
+    from . import presenters
+
+    cable_id = _canonical_id(args.id)
+    with _open_index(args) as index:
+        cites = index.cites(cable_id)
+        if cites is None:
+            _status(f"{cable_id} is not in the index; listing only the cables that cite it")
+        cites = list(cites or ())
+        cited_by = list(index.cited_by(cable_id))
+    if args.format == "json":
+        sys.stdout.write(json.dumps(presenters.refs_dict(cable_id, cites, cited_by), ensure_ascii=False,
+                                    indent=2) + "\n")
+    else:
+        _write_fragments(presenters.refs_fragments(cable_id, cites, cited_by))
+    return EXIT_OK if cites or cited_by else EXIT_NONE
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Index facts: cable count, date span, classifications, size on disk."""
+    import json
+
+    from . import presenters
+
+    with _open_index(args) as index:
+        stats = index.stats()
+    if args.format == "json":
+        sys.stdout.write(json.dumps(presenters.stats_dict(stats), ensure_ascii=False, indent=2,
+                                    default=str) + "\n")
+    else:
+        _write_fragments(presenters.stats_fragments(stats))
+    return EXIT_OK
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Parse cables and print them, without indexing; exit 2 when any input was rejected."""
+    import json
+
+    from . import presenters
+    from .readers import read_cables
+
+    reading = read_cables(args.paths)
+    colour = presenters.wants_colour(sys.stdout)
+    width = presenters.terminal_width(sys.stdout) if _stdout_is_terminal() else None
+    for item in reading:
+        if not hasattr(item, "reference_id"):  # a ReadError
+            _status(f"{item.source}: {item.reason}")
+            continue
+        if args.json:
+            sys.stdout.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(presenters.render_text(presenters.cable_summary_fragments(item, width), colour))
+    rejected = getattr(reading, "rejected", 0)
+    parsed = getattr(reading, "parsed", 0)
+    if rejected or not parsed:
+        _status(f"{parsed} parsed, {rejected} rejected")
+    if rejected:
+        return EXIT_ERROR
+    return EXIT_OK if parsed else EXIT_NONE
+
+
+def _with_progress(items: Iterable[Any], total: int | None, title: str):
+    """Wrap `items` in prompt_toolkit's progress bar on stderr (only when stderr is a terminal)."""
+    from prompt_toolkit.output import create_output
+    from prompt_toolkit.shortcuts import ProgressBar
+
+    bar = ProgressBar(title=title, output=create_output(stdout=sys.stderr))
+    return bar, bar(items, total=total, label="cables")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Read cables from the paths and add them to the index, replacing same-id cables."""
+    from .index import CableIndex, estimate_inputs, resolve_index_path
+    from .readers import read_cables
+
+    path = resolve_index_path(args.index)
+    total = estimate_inputs(args.paths)
+    reading = read_cables(args.paths)
+    with CableIndex.open(path, create=True) as index:
+        if sys.stderr.isatty() and not args.quiet:
+            bar, items = _with_progress(reading, total, f"indexing into {path}")
+            with bar:
+                summary = index.add(items, total=total)
+        else:
+            summary = index.add(reading, total=total)
+    _status(f"{path}: {summary}")
+    if summary.rejected:
+        for error in summary.errors[:10]:
+            _status(f"  {error.source}: {error.reason}")
+        if len(summary.errors) > 10:
+            _status(f"  ... and {len(summary.errors) - 10} more")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print how a query is parsed and what Whoosh query it compiles to."""
+    from .query import explain
+
+    sys.stdout.write(explain(args.query).rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+def cmd_repl(args: argparse.Namespace) -> int:
+    """Start the interactive search."""
+    from .repl import run_repl
+
+    return run_repl(index_path=args.index)
+
+
+# --- argument parsing ---------------------------------------------------------------------------
+
+def _add_subcommand(subparsers, name: str, func: Callable, help_text: str, examples: str,
+                    parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    sub = subparsers.add_parser(name, help=help_text, description=help_text.capitalize() + ".",
+                                epilog="examples:\n" + examples, parents=parents,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.set_defaults(func=func)
+    return sub
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand; `--index DIR` is accepted before or after it."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", metavar="DIR", default=argparse.SUPPRESS,
+                        help="index folder (default: $CABLESEARCH_INDEX, ./index, or the XDG data dir)")
+
+    parser = argparse.ArgumentParser(
+        prog="cablesearch", description="Full-text search for diplomatic cables.",
+        epilog=MAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"cablesearch {__version__}")
+    parser.add_argument("--index", metavar="DIR", default=None,
+                        help="index folder (default: $CABLESEARCH_INDEX, ./index, or the XDG data dir)")
+    parser.set_defaults(func=cmd_repl)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    sub = _add_subcommand(subparsers, "query", cmd_query, "search the index and print the hits", """\
+  cablesearch query 'tag:PHUM from:BAKU'
+  cablesearch query 'belarus date:2007-05' --sort -date --limit 20
+  cablesearch query 'class:>=SECRET caption:NOFORN' --format jsonl --fields id,date,subject
+  cablesearch query 'para:(Lukashenko Aliyev)' --format csv > hits.csv
+  cablesearch query 'tag:PHUM' --count
+""", [common])
+    sub.add_argument("query", help="the query, e.g. 'tag:PHUM from:BAKU date:2007-05 \"Belarus\"'")
+    sub.add_argument("--limit", "-n", type=int, default=10, help="hits to print (default 10)")
+    sub.add_argument("--offset", type=int, default=0, help="skip this many hits first")
+    sub.add_argument("--sort", choices=SORTS, default="relevance", help="order of hits (default relevance)")
+    sub.add_argument("--format", "-f", choices=QUERY_FORMATS, default="text", help="output format")
+    sub.add_argument("--fields", metavar="F,F,...",
+                     help="fields of each hit for json/jsonl/csv (rank,id,date,origin,origin_name,"
+                          "classification,tags,subject,score,snippets,snippet)")
+    sub.add_argument("--facets", metavar="F,F,...", default=DEFAULT_FACETS,
+                     help=f"facet counts to compute (default {DEFAULT_FACETS}; '' for none)")
+    sub.add_argument("--count", action="store_true", help="print only the number of matching cables")
+
+    sub = _add_subcommand(subparsers, "show", cmd_show, "print a whole cable", """\
+  cablesearch show 07BAKU595
+  cablesearch show 07baku595 --format json
+""", [common])
+    sub.add_argument("id", help="reference id, e.g. 07BAKU595")
+    sub.add_argument("--format", "-f", choices=TEXT_FORMATS, default="text")
+    sub.add_argument("--pager", action=argparse.BooleanOptionalAction, default=None,
+                     help="page the text through $PAGER (default: when stdout is a terminal)")
+
+    sub = _add_subcommand(subparsers, "refs", cmd_refs, "list what a cable cites and what cites it", """\
+  cablesearch refs 07BAKU595
+  cablesearch refs 07STATE61831 --format json
+""", [common])
+    sub.add_argument("id", help="reference id")
+    sub.add_argument("--format", "-f", choices=TEXT_FORMATS, default="text")
+
+    sub = _add_subcommand(subparsers, "stats", cmd_stats, "show what the index holds", """\
+  cablesearch stats
+  cablesearch stats --format json
+""", [common])
+    sub.add_argument("--format", "-f", choices=TEXT_FORMATS, default="text")
+
+    sub = _add_subcommand(subparsers, "index", cmd_index, "add cables to the index (re-runs are idempotent)",
+                          """\
+  cablesearch index ../shared/corpus/cables
+  cablesearch index cables.csv.gz --index /data/cables-index
+  cat 07BAKU595.txt | cablesearch index -
+""", [common])
+    sub.add_argument("paths", nargs="+", metavar="PATH",
+                     help="cable files, folders, WikiLeaks HTML pages, cables.csv (.gz), or - for stdin")
+    sub.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only the summary")
+
+    sub = _add_subcommand(subparsers, "parse", cmd_parse, "parse cables and print them (no index)", """\
+  cablesearch parse ../shared/corpus/seed/07BAKU595.txt
+  cablesearch parse ../shared/corpus/cables --json > cables.jsonl
+""", [common])
+    sub.add_argument("paths", nargs="+", metavar="PATH", help="cable files, folders, HTML, CSV, or -")
+    sub.add_argument("--json", action="store_true", help="one JSON object per cable per line")
+
+    sub = _add_subcommand(subparsers, "explain", cmd_explain, "show how a query is parsed and compiled", """\
+  cablesearch explain 'tag:PHUM from:BAKU date:2007-05 "Belarus"'
+  cablesearch explain 'para:(marking:S Lukashenko) OR class:>=SECRET'
+""", [common])
+    sub.add_argument("query")
+
+    _add_subcommand(subparsers, "repl", cmd_repl, "start the interactive search (the default)", """\
+  cablesearch repl
+  cablesearch --index /data/cables-index
+""", [common])
+    return parser
+
+
+def _report_error(error: BaseException) -> None:
+    message = str(error) or error.__class__.__name__
+    print(f"cablesearch: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (the console script exits with it)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
+    if getattr(args, "pager", "absent") is None:
+        args.pager = _stdout_is_terminal()
+    try:
+        return args.func(args)
+    except KeyboardInterrupt as interrupt:  # IndexingInterrupted is one too, with a message
+        print(f"cablesearch: {interrupt}" if isinstance(interrupt, CablesearchError) else "", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except CablesearchError as error:
+        _report_error(error)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_NONE
+
+
+def _silence_stdout() -> None:
+    """After the reader of our stdout went away (`| head`), stop Python complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -41,8 +41,19 @@ class Field:
     help: str
     example: str
     values: Callable[[Cable], Iterable[str]] | None = None  # None: not read from the cable directly
-    stored: bool = False
+    stored: bool = False       # kept as a Whoosh stored field (the full cable lives in the record column)
     completable: bool = False  # offer the index's values for this field in the REPL
+    # Values as shown in facet counts and completion (original case, one per distinct thing):
+    # e.g. origin counts the station only, not also its name. None: no facet for this field.
+    facet: Callable[[Cable], Iterable[str]] | None = None
+
+
+def _classification_values(classification: str) -> list[str]:
+    """The whole value ("SECRET//NOFORN") and its base ("SECRET"), so class:SECRET finds both."""
+    if not classification:
+        return []
+    base = classification.split("//")[0].strip()
+    return [classification] if base == classification else [classification, base]
 
 
 def _stations(recipients) -> list[str]:
@@ -52,34 +63,41 @@ def _stations(recipients) -> list[str]:
     return out
 
 
+def _station_or_name(recipients) -> list[str]:
+    return [r.station or r.name for r in recipients if r.station or r.name]
+
+
 FIELDS: tuple[Field, ...] = (
     Field("id", (), Kind.ID, "the cable's reference id", "id:07BAKU595",
           lambda c: [c.reference_id], stored=True, completable=True),
     Field("date", (), Kind.DATE, "when the cable was sent: 2007, 2007-05, 2007-05-16, ranges a..b, >=, <",
           "date:2007-01..2007-06", None, stored=True),
     Field("origin", ("from",), Kind.KEYWORD, "sending station or its name", 'from:BAKU  from:"Embassy Baku"',
-          lambda c: [v for v in (c.origin, c.origin_name) if v], stored=True, completable=True),
+          lambda c: [v for v in (c.origin, c.origin_name) if v], completable=True,
+          facet=lambda c: [c.origin or c.origin_name] if (c.origin or c.origin_name) else []),
     Field("to", (), Kind.KEYWORD, "action addressees", "to:STATE",
-          lambda c: _stations(c.to), completable=True),
+          lambda c: _stations(c.to), completable=True, facet=lambda c: _station_or_name(c.to)),
     Field("info", (), Kind.KEYWORD, "info addressees", "info:ANKARA",
-          lambda c: _stations(c.info), completable=True),
+          lambda c: _stations(c.info), completable=True, facet=lambda c: _station_or_name(c.info)),
     Field("tags", ("tag",), Kind.KEYWORD, "TAGS line entries", "tag:PHUM",
-          lambda c: c.tags, stored=True, completable=True),
+          lambda c: c.tags, completable=True, facet=lambda c: c.tags),
     Field("classification", ("class",), Kind.LEVEL, "classification; ordered, so class:>=SECRET works",
-          "class:>=SECRET", lambda c: [c.classification] if c.classification else [], stored=True,
-          completable=True),
+          "class:>=SECRET", lambda c: _classification_values(c.classification), completable=True,
+          facet=lambda c: [c.classification] if c.classification else []),
     Field("captions", ("caption",), Kind.KEYWORD, "handling captions: SIPDIS, NOFORN, EXDIS, NODIS ...",
-          "caption:NOFORN", lambda c: c.captions, stored=True, completable=True),
+          "caption:NOFORN", lambda c: c.captions, completable=True, facet=lambda c: c.captions),
     Field("subject", (), Kind.TEXT, "the SUBJECT line (ranks higher)", "subject:Belarus",
-          lambda c: [c.subject], stored=True),
+          lambda c: [c.subject]),
     Field("body", (), Kind.TEXT, "paragraph text", "body:Lukashenko",
-          lambda c: [c.body], stored=True),
+          lambda c: [c.body or "\n\n".join(p.text for p in c.paragraphs)]),
     Field("refs", ("ref", "cites"), Kind.KEYWORD, "cables that cite this reference id", "ref:07STATE61831",
-          lambda c: [r.id for r in c.references if r.id], stored=True, completable=True),
+          lambda c: [r.id for r in c.references if r.id], completable=True,
+          facet=lambda c: sorted({r.id for r in c.references if r.id})),
     Field("signer", (), Kind.KEYWORD, "who signed the cable", "signer:DERSE",
-          lambda c: [c.signer] if c.signer else [], stored=True, completable=True),
+          lambda c: [c.signer] if c.signer else [], completable=True,
+          facet=lambda c: [c.signer] if c.signer else []),
     Field("classified_by", ("by",), Kind.TEXT, "the official who classified it", "by:Derse",
-          lambda c: [" ".join(v for v in (c.classified_by_title, c.classified_by) if v)], stored=True),
+          lambda c: [" ".join(v for v in (c.classified_by_title, c.classified_by) if v)]),
     Field("para", (), Kind.PARAGRAPH, "words in one paragraph: para:(Belarus Lukashenko)",
           "para:(marking:S Lukashenko)"),
     Field("marking", (), Kind.MARKING, "inside para:(...): the paragraph's marking (C, S, S/NF, SBU ...)",
@@ -105,27 +123,60 @@ def all_field_names() -> list[str]:
 # day) and class_level. Each cable is followed, in the same Whoosh group, by one document per
 # paragraph (kind="para") so that para:(...) compiles to NestedParent over the paragraph docs.
 
-from whoosh import fields as wf  # noqa: E402
+from whoosh import columns, fields as wf  # noqa: E402
 from whoosh.analysis import StemmingAnalyzer  # noqa: E402
 
 TEXT_ANALYZER = StemmingAnalyzer(stoplist=None)
+
+
+def _year(c: Cable) -> list[str]:
+    return [f"{c.created:%Y}"] if c.created else []
+
+
+def _month(c: Cable) -> list[str]:
+    return [f"{c.created:%Y-%m}"] if c.created else []
+
+
+# Facets: every table row with a `facet`, plus the date keys. Values keep their original case.
+FACETS: dict[str, Callable[[Cable], Iterable[str]]] = {
+    **{f.name: f.facet for f in FIELDS if f.facet is not None},
+    "year": _year,
+    "month": _month,
+}
+
+
+def facet_name(name: str) -> str | None:
+    """The facet called `name` (a field name or alias, or year/month), else None."""
+    if name.lower() in FACETS:
+        return name.lower()
+    f = field_named(name)
+    return f.name if f is not None and f.name in FACETS else None
+
+
+def facet_column(name: str) -> str:
+    """The Whoosh column holding a facet's values (one byte string per cable document)."""
+    return f"facet_{name}"
 
 
 def _whoosh_type(f: Field) -> wf.FieldType | None:
     if f.kind is Kind.ID:
         return wf.ID(stored=True, unique=True)
     if f.kind in (Kind.KEYWORD, Kind.LEVEL):
-        return wf.KEYWORD(stored=f.stored, lowercase=True, commas=True, scorable=True)
+        return wf.KEYWORD(stored=f.stored, lowercase=True, commas=True)
     if f.kind is Kind.TEXT:
         boost = 2.0 if f.name == "subject" else 1.0
-        return wf.TEXT(analyzer=TEXT_ANALYZER, stored=f.stored, field_boost=boost, chars=True)
+        return wf.TEXT(analyzer=TEXT_ANALYZER, stored=f.stored, field_boost=boost)
     if f.kind is Kind.DATE:
         return wf.DATETIME(stored=True, sortable=True)
     return None  # query-only kinds have no field of their own
 
 
 def build_schema() -> wf.Schema:
-    """The index schema: one Whoosh field per table row, plus date keys and paragraph fields."""
+    """The index schema: one Whoosh field per table row, plus date keys, paragraph fields and columns.
+
+    The whole cable (to_dict + raw, compressed JSON) is kept in the `record` column, so stored
+    fields stay small and `get(id)` returns exactly what was indexed.
+    """
     schema = wf.Schema(
         kind=wf.ID(stored=True),           # "cable" or "para"
         year=wf.ID, month=wf.ID, day=wf.ID,  # "2007", "2007-05", "2007-05-16"
@@ -134,10 +185,16 @@ def build_schema() -> wf.Schema:
         cable=wf.ID(stored=True),          # on paragraph docs: the parent's reference id
         pnum=wf.NUMERIC(stored=True),
         marking=wf.KEYWORD(stored=True, lowercase=True, commas=True),
-        ptext=wf.TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True),
+        ptext=wf.TEXT(analyzer=TEXT_ANALYZER),
+        record=wf.COLUMN(columns.CompressedBytesColumn()),
+        # Seconds before the epoch-negated date: sorting on it ascending is newest first, with
+        # undated cables last (the DATETIME column puts them last only in ascending order).
+        newest_first=wf.COLUMN(columns.NumericColumn("q", default=2**63 - 1)),
     )
     for f in FIELDS:
         field_type = _whoosh_type(f)
         if field_type is not None:
             schema.add(f.name, field_type)
+    for name in FACETS:
+        schema.add(facet_column(name), wf.COLUMN(columns.VarBytesColumn()))
     return schema

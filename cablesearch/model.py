@@ -73,6 +73,8 @@ class Cable:
     source: str = ""                          # file (and row/line) it came from
     encoding: str = "utf-8"                   # "cp1252" when the input was not UTF-8
     disagreements: tuple[Disagreement, ...] = ()
+    archive_id: str = ""                      # the archive's id when it differs (malformed ids the text repairs)
+    created_precision: str = ""               # "minute", "hour" (date line), "day" (no time of day given), "" (no date)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; `created` in ISO 8601 with `Z`."""

@@ -1,0 +1,131 @@
+"""Front-end speed: one-shot `cablesearch query` wall time (process start included) on the
+real-corpus index, and the REPL's work per keystroke (completion + highlighting).
+
+    .venv/bin/python bench/cli.py                 # builds the corpus index once if missing
+    .venv/bin/python bench/cli.py --index DIR --runs 7 --json
+
+Aims (issue 5): one-shot query under 0.5 s; completion under 30 ms per keystroke.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "cables"
+DEFAULT_INDEX = Path(tempfile.gettempdir()) / "cablesearch-bench-cli-index"
+
+ONE_SHOT_QUERIES = (
+    "tag:PHUM from:BAKU",
+    "belarus lukashenko",
+    "class:>=SECRET date:2008",
+    '"human rights" tag:PREL',
+    "para:(Belarus Lukashenko)",
+)
+TYPED_QUERIES = (
+    'tag:PHUM from:BAKU date:2007-05 "Belarus"',
+    "class:>=SECRET caption:NOFORN ori",
+    "para:(marking:S Lukashenko) OR subject:iran",
+    "from:em",
+)
+
+
+def command() -> list[str]:
+    """The installed console script when there is one (what users run), else python -m."""
+    script = Path(sys.executable).with_name("cablesearch")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cablesearch"]
+
+
+def ensure_index(index: Path) -> float | None:
+    """Build the corpus index into `index` unless it is there; returns the build time or None."""
+    if index.exists() and any(index.glob("*.toc")):
+        return None
+    if not CORPUS.is_dir():
+        sys.exit(f"no corpus at {CORPUS}: pass --index DIR of an existing index")
+    started = time.perf_counter()
+    subprocess.run(command() + ["index", str(CORPUS), "--index", str(index), "--quiet"], check=False)
+    return time.perf_counter() - started
+
+
+def time_process(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+    return time.perf_counter() - started
+
+
+def bench_one_shot(index: Path, runs: int) -> dict[str, dict[str, float]]:
+    env = dict(os.environ, NO_COLOR="1")
+    out = {"python -c pass (baseline)": [time_process([sys.executable, "-c", "pass"], env)
+                                         for _ in range(runs)]}
+    for query in ONE_SHOT_QUERIES:
+        argv = command() + ["query", query, "--index", str(index)]
+        time_process(argv, env)  # warm the OS file cache
+        out[query] = [time_process(argv, env) for _ in range(runs)]
+    return {name: summarise(times) for name, times in out.items()}
+
+
+def bench_keystrokes(index: Path) -> dict[str, float]:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from cablesearch.index import CableIndex
+    from cablesearch.repl import CableCompleter, _check, _tokens, line_fragments
+
+    with CableIndex.open(index) as idx:
+        completer = CableCompleter(idx.values)
+        list(completer.get_completions(Document("tag:P", 5), CompleteEvent()))  # load grammar, searcher
+        times = []
+        for query in TYPED_QUERIES:
+            for cursor in range(1, len(query) + 1):
+                text = query[:cursor]
+                _check.cache_clear()
+                _tokens.cache_clear()
+                started = time.perf_counter()
+                list(completer.get_completions(Document(text, cursor), CompleteEvent(text_inserted=True)))
+                line_fragments(text)
+                times.append(time.perf_counter() - started)
+    return summarise(times)
+
+
+def summarise(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {"n": len(times), "median_ms": statistics.median(ordered) * 1000,
+            "p95_ms": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000,
+            "max_ms": ordered[-1] * 1000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help=f"index to use (default {DEFAULT_INDEX})")
+    parser.add_argument("--runs", type=int, default=5, help="runs per one-shot query")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rebuild", action="store_true", help="delete and rebuild the index first")
+    args = parser.parse_args()
+    if args.rebuild and args.index.exists():
+        shutil.rmtree(args.index)
+    build = ensure_index(args.index)
+    report = {"index": str(args.index), "build_s": build,
+              "one_shot": bench_one_shot(args.index, args.runs), "keystroke": bench_keystrokes(args.index)}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    if build is not None:
+        print(f"built {args.index} in {build:.1f} s")
+    print(f"one-shot `cablesearch query` wall time, {args.runs} runs each (aim < 500 ms):")
+    for name, s in report["one_shot"].items():
+        print(f"  {name:<40} median {s['median_ms']:6.0f} ms   max {s['max_ms']:6.0f} ms")
+    k = report["keystroke"]
+    print(f"REPL per keystroke, completion + highlighting over {k['n']} keystrokes (aim < 30 ms):")
+    print(f"  median {k['median_ms']:.1f} ms   p95 {k['p95_ms']:.1f} ms   max {k['max_ms']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1247 @@
+"""The cable parser: the text of one cable (any Cablegate layout) -> a complete `Cable` record.
+
+The parser works on lines. It first normalises the layout (the seed's blank line after every
+header line, the archive's backslash-continued dump rows, the "partial extract" records with
+their metadata block), then reads the header fields in order, then splits the body into
+numbered paragraphs. Variants that are data (station spellings, captions, titles) live in
+`cablesearch.stations`; each odd case has a test named after the cable that shows it.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Mapping
+
+from . import stations as st
+from .errors import CablesearchError
+from .model import Cable, Disagreement, Paragraph, Recipient, Reference
+
+
+class CableParseError(CablesearchError):
+    """The text is not a cable (or not enough of one to name it)."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source or '<text>'}: {reason}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Patterns (compiled once; every one anchored or bounded so a line is read in linear time)
+
+PARTIAL_NOTE = "This record is a partial extract of the original cable"
+_RE_META_ROWID = re.compile(r"^\d{1,7}$")
+_RE_META_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::\d{2})?)?$")
+_RE_META_ID = re.compile(r"^(\d{2}[A-Z][A-Z0-9]*\d)$")
+_RE_ARCHIVE_ID = re.compile(r"^(\d{2})([A-Z][A-Z0-9]*?[A-Z])(\d+)$")
+
+_RE_VZCZC = re.compile(r"^(VZCZC[A-Z0-9]*)")
+_RE_DE = re.compile(r"^DE\s+([A-Z]{5,})\s+#(\d{1,6})(?:/(\d{1,3}))?\s+(\d{7})")
+_RE_DTG = re.compile(
+    r"^((?:[ZOPRY]{1,2}\s+){1,3})?(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2}|\d{4})\b")
+_RE_DTG_ANY = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2}|\d{4})\b")
+_RE_PAGE_DTG = re.compile(r"^\s*PAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?(\d{2})(\d{2})(\d{2})Z\b")
+_RE_DATELINE = re.compile(
+    r"^\s*(?:MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY),\s+(\d{1,2})\s+([A-Z]+)\s+(\d{4}),\s+(\d{1,2}):(\d{2})",
+    re.I)
+_RE_FM = re.compile(r"^FM\s+([A-Z][A-Z0-9 .,/&'()-]*?)\s*$")
+_RE_TO = re.compile(r"^TO\s+(\S.*)$")
+_RE_INFO = re.compile(r"^INFO\s+(\S.*)$")
+_RE_RECIPIENT = re.compile(
+    r"^(?:([A-Z0-9]{4,8})/)?(.*?)(?:\s+(NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH))?(?:\s+(\d{1,5}))?\s*$")
+_RE_BANNER = re.compile(
+    r"^\s*(?:CLASSIFICATION:\s*)?[\"'.]?(?:\d{1,7}|[CSU]\s?)??(T\s?O\s?P\s+S\s?E\s?C\s?R\s?E\s?T|S\s?E\s?C\s?R\s?E\s?T|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L"
+    r"|U\s?N\s?C\s?L\s?A\s?S(?:\s?S\s?I\s?F\s?I\s?E\s?D)?|LIMITED OFFICIAL USE)\b(.*)$")
+_RE_BANNER_TAIL = re.compile(
+    r"^(?P<caveat>(?://[A-Z /]+?|\s+(?:E\s?F\s?T\s?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS))*)\s*"
+    r"(?:[A-Z]{0,3}(?:TION|TIN|TON|CION|TIO|TIKN|TINN|TIOQ)\s*(?P<sec>\d{1,2}|Q\d|\dQ)\s*(?:OF|GF|F|O|of)\s*(?P<secs>\d{1,2})\s*)?"
+    r"(?P<station>[A-Z][A-Z .'-]*?)\s*(?P<serial>\d{1,9})\s*(?P<rest>.*)$")
+_RE_EO = re.compile(r"\b[Ee]\.?\s?[Oo]\.?\s*(\d{5})\b\s*:?\s*(.*)$")
+_RE_DECL = re.compile(r"\bDECL(?:ASSIFY)?\s*(?:ON)?\s*:?\s*(.*?)\s*(?:\bTAGS?\b|$)")
+_RE_DECL_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
+_RE_TAGS = re.compile(r"(?:^|\s|(?<=\d))(?:TAGS?E?|TAGSS|Tags)\s*(?::|\.|\s)\s*(.*)$")
+_RE_SUBJECT = re.compile(r"^\s*(?:¶\s*)?(?:SUBJECT|SUBJ|SUBJECT\.|Subject(?=:))\s*[:.]?\s*(.*)$")
+_RE_REF = re.compile(r"^\s*(?:¶\s*)?(?:REFS?|REFERENCES?|REFTEL)\s*[:.]\s*(.*)$|^\s*REF\s+(\S.*)$")
+_RE_CLASSIFIED_BY = re.compile(r"^\s*(?:\((?:U|C|S|SBU)\)\s*)?CLASSIFIED\s+BY\b\s*:?\s*(.*)$", re.I)
+_RE_PAGEBREAK = re.compile(r"^\s*[A-Z][A-Z .'-]*\s+\d{5,9}\s+\d{3}\s+OF\s+\d{3}\s*$")
+_RE_PAGE_LINE = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z]")
+_RE_DASHES = re.compile(r"^\s*[-=_*]{3,}[-=_* ]*$")
+_RE_FURNITURE = re.compile(r"^\s*(?:NNNN|BT|#\d+|END TEXT\.?|\d{4}|ZZH|ZNY.*|ZNR.*)\s*$")
+_RE_REPEAT_BANNER = re.compile(
+    r"^\s*(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE|UNCLAS)(?:\s+(?:NOFORN|SIPDIS|SENSITIVE))*\s*$")
+
+_MARKING = r"(?:TS|S|C|U|SBU|LOU|FOUO|CUI|NF)(?:\s*/{1,2}\s*(?:NF|NOFORN|REL[A-Z ,]*|FOUO|SBU|OC|ORCON|PROPIN|EXDIS|NODIS|SI|TK|HCS|SBU))*(?:\s*-\s*NF)?"
+_RE_PARA_SITE = re.compile(r"^\s*¶\s*(\d{1,3})\s*[.):]?\s*(?:\((" + _MARKING + r")\)\.?)?\s*")
+_RE_PARA_SEED = re.compile(r"^-\s+(?:1(\d{1,2})\.\s*)?\((" + _MARKING + r")\)\s*")
+_RE_PARA_NUM = re.compile(r"^\s{0,3}(\d{1,2})\s?\.(?:\s*\((" + _MARKING + r")\)\s*|\s+)(?=\S)")
+_RE_PARA_MARK_NUM = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(\d{1,2})\s?\.\s+")
+_RE_PARA_MARK = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(?=\S)")
+
+_RE_SUMMARY_START = re.compile(r"^\s*(?:\(\w+\)\s*)?(?:SUMMARY(?:\s+AND\s+COMMENT)?|INTRODUCTION AND SUMMARY)\s*[:.-]\s*", re.I)
+_RE_SUMMARY_END = re.compile(r"\bEND\s+SUMMARY\b[^.]*\.?", re.I)
+_RE_SIGNER = re.compile(r"^([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})\s*$")
+_RE_REASONS = re.compile(
+    r"(?:E\.?O\.?\s*\d{5},?\s*)?1\.[4-6]\s*(?:\(\s*[A-Ha-h]\s*\)(?:\s*(?:,|and|&|/)?\s*\(\s*[A-Ha-h]\s*\))*"
+    r"|\(\s*[A-Ha-h](?:\s*(?:,|and|&|/)\s*[A-Ha-h])*\s*\)"
+    r"|[A-Ha-h](?:\s*(?:,|and|&|/)\s*[A-Ha-h])*\b)?"
+    r"(?:\s*(?:and|,|&)\s*\(\s*[A-Ha-h]\s*\))*")
+_RE_REF_LABEL = re.compile(r"(?:(?<=\s)|^|(?<=[;,]))(?:1?([A-Z])\.|\(([A-Z])\)|([A-Z])\))(?=\s|$)")
+_RE_REF_CABLE = re.compile(
+    r"(?<![A-Z0-9])(?:(?:19|20)?(\d{2})\s?)?([A-Z][A-Z'-]*(?:\s[A-Z][A-Z'-]*){0,3}?)\s?(\d{2,6})((?:\s*(?:,|AND|&)\s*\d{2,6}(?![\d/]))*)(?![\d/:-])")
+_RE_REF_ID = re.compile(r"(?<![A-Z0-9])(\d{2})([A-Z]{3,})(\d{1,6})(?![\d])")
+_RE_WS = re.compile(r"\s+")
+_RE_SEED_REF_ITEM = re.compile(r"^1([A-Z])\.\s")
+
+_RE_CABLE_DATED = re.compile(r"^\s*C?able dated:\s*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)\]?\s*")
+_RE_RUN_TOGETHER = re.compile(r"(?<=\S)\s*(?=E\.[Oo]\. ?\d{5}|TAGS:|Tags:|SUBJECT:|Subject:|REF:|Classified By:|CLASSIFIED BY:)")
+_RE_CAPTION_WORDS = re.compile(r"\b(SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS)\b")
+_RE_NOFORN = re.compile(r"\bNOFORN\b")
+_RE_SBU = re.compile(r"\bSENSITIVE BUT UNCLASSIFIED\b", re.I)
+_RE_ZNY = re.compile(r"^ZN[YR]\s+([CSUE])\1{4}\b")
+_ZNY_CLASSES = {"C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
+_RE_LOWER_BANNER = re.compile(r"^\s*(?:S e c r e t|C o n f i d e n t i a l|Unclas)\b")
+_RE_CAPTION_SPLIT = re.compile(r"[\s,;/]+")
+_RE_CAPTION_ANY = re.compile(r"\b(" + "|".join(re.escape(c) for c in st.CAPTIONS) + r")\b")
+_RE_DECL_START = re.compile(r"^\s*(?:EO|E\.O\.)?\s*DECL")
+_RE_NA = re.compile(r"\bN/A\b")
+_RE_HEADER_LABEL = re.compile(
+    r"^\s*(?:REFS?\b|Classified By|CLASSIFIED BY|SUBJECT|TAGS|E\.O\.|EO 1|C O N|S E C|UNCLAS|SIPDIS)")
+_RE_RUN_INTO_BODY = re.compile(
+    r"(?<![:(\-])(?<!\d\.)\s+(?=(?:¶\s*)?\d{1,2}\.\s*\((?:" + _MARKING + r")\)\s|\((?:U|C|S|SBU|S/NF|C/NF|S//NF|C//NF)\)\s+[A-Z])")
+_SEED_HEADER_PROBE = 24
+_MONTH_NAMES = {name: i for i, name in enumerate(
+    ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER",
+     "NOVEMBER", "DECEMBER"), start=1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry point
+
+def parse_cable(text: str, *, source: str = "", metadata: Mapping[str, str] | None = None,
+                encoding: str = "utf-8") -> Cable:
+    """Read one cable's text into a `Cable`; `metadata` is what a container (HTML page, CSV row) says.
+
+    Raises `CableParseError` when the text names no cable (no reference id can be found or given).
+    """
+    if not isinstance(text, str):
+        raise CableParseError(source, f"expected text, got {type(text).__name__}")
+    if "\x00" in text:
+        raise CableParseError(source, "binary data (NUL bytes), not a cable")
+    meta = {k: (v or "").strip() for k, v in (metadata or {}).items() if isinstance(v, str)}
+    raw = text
+    lines = _normalise_lines(text)
+    state = _Reading(lines)
+    state.read_partial_block()
+    state.read_header()
+    state.read_body()
+    return state.build(raw=raw, source=source, meta=meta, encoding=encoding)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout normalisation
+
+def _normalise_lines(text: str) -> list[str]:
+    """Lines without trailing blanks; backslash continuations joined; the seed layout collapsed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\ufeff", "")
+    if "\\\n" in text or text.rstrip().endswith("\\"):
+        # dump rows continue lines with a trailing backslash (the last line too)
+        lines = [line.rstrip().rstrip("\\").rstrip() for line in text.split("\n")]
+    else:
+        lines = [line.rstrip() for line in text.split("\n")]
+    if _is_seed_layout(lines):
+        lines = _collapse_seed_blanks(lines)
+    return _split_run_together_header(lines)
+
+
+def _split_run_together_header(lines: list[str]) -> list[str]:
+    """Some records run header lines together ("...ANKARA 008305S/CT FOR REAPE.O. 12958: ... TAGS: PTER TU")."""
+    out: list[str] = []
+    for k, line in enumerate(lines):
+        if k > 120 or _RE_PARA_SITE.match(line):
+            out.extend(lines[k:])
+            break
+        m = _RE_CABLE_DATED.match(line)
+        if m:
+            out.append("Cable dated:" + m.group(1))
+            line = line[m.end():]
+        parts = _RE_RUN_TOGETHER.split(line) if len(line) > 60 and _RE_RUN_TOGETHER.search(line, 1) else [line]
+        for part in parts:
+            if len(part) > 100 and _RE_HEADER_LABEL.match(part) and _RE_RUN_INTO_BODY.search(part):
+                out.extend(p for p in _RE_RUN_INTO_BODY.split(part) if p.strip())
+            elif part.strip() or len(parts) == 1:
+                out.append(part)
+    return out
+
+
+def _is_seed_layout(lines: list[str]) -> bool:
+    """The seed layout puts a blank line after every header line: look at the first lines."""
+    head = lines[:_SEED_HEADER_PROBE]
+    if len(head) < 8:
+        return False
+    content = [i for i, line in enumerate(head[:-1]) if line]
+    if len(content) < 5:
+        return False
+    followed_by_blank = sum(1 for i in content if not head[i + 1])
+    return followed_by_blank >= len(content) - 1 and not any(
+        head[i] and head[i + 1] for i in range(min(10, len(head) - 1)))
+
+
+def _collapse_seed_blanks(lines: list[str]) -> list[str]:
+    """Drop the seed's inserted blank lines: one blank between two text lines means no break."""
+    out: list[str] = []
+    blanks = 0
+    for line in lines:
+        if not line.strip():
+            blanks += 1
+            continue
+        if blanks >= 3 and out:
+            out.append("")
+        blanks = 0
+        out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The reading state: one pass over the lines, header then body
+
+class _Reading:
+    """Accumulates what the parser finds; `build()` turns it into a Cable."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.start = 0                     # first line of the cable proper
+        self.is_partial = False
+        self.block: dict[str, str] = {}    # the partial-extract metadata block / dump row
+        self.transmission_id = ""
+        self.de_serial = ""
+        self.section = 0
+        self.precedence = ""
+        self.dtg: datetime | None = None
+        self.dateline: datetime | None = None
+        self.fm = ""
+        self.to: list[Recipient] = []
+        self.info: list[Recipient] = []
+        self.banner_class = ""
+        self.banner_caveat = ""
+        self.banner_station = ""
+        self.banner_serial = ""
+        self.sections = 1
+        self.captions: list[str] = []
+        self.eo = ""
+        self.declassify_on = ""
+        self.tags: list[str] = []
+        self.subject = ""
+        self.ref_text = ""
+        self.classified_by_text = ""
+        self.body_start = len(lines)
+        self.paragraphs: list[Paragraph] = []
+        self.signer = ""
+        self.page_dtg: tuple[int, int, int] | None = None
+        self.header_subject_fallback = ""
+        self.banner_index = -1
+        self.dateline_minutes = False
+        self.subject_index = -1
+        self.zny_class = ""
+        self.fields_index = -1
+
+    # -- partial extracts ----------------------------------------------------------------------
+    def read_partial_block(self) -> None:
+        """Partial extracts carry the archive's metadata (row id, date, id, origin, class) inline."""
+        lines = self.lines
+        first = next((i for i, line in enumerate(lines[:5]) if line.strip()), None)
+        if first is None:
+            return
+        if PARTIAL_NOTE in lines[first]:
+            self.is_partial = True
+            self.start = first + 1
+        for i in range(self.start, min(len(lines), self.start + 80)):
+            if "\t" in lines[i] and self._read_dump_row(i):
+                return
+            if "," in lines[i] and _RE_COMMA_ROW_HINT.search(lines[i]) and self._read_comma_row(i):
+                return
+        # The site's block: rowid / date / id / origin / classification, each on its own line.
+        stop = min(len(lines), self.start + 120)
+        for i0 in range(self.start, stop):
+            a = lines[i0].strip()
+            if not (a.isdigit() and len(a) <= 7):
+                continue
+            seq = [(j, lines[j].strip()) for j in range(i0, min(len(lines), i0 + 12)) if lines[j].strip()][:5]
+            if len(seq) < 5:
+                continue
+            (_, a), (_, b), (_, c), (_, d), (i4, e) = seq
+            if _RE_META_DATE.match(b) and _RE_META_ID.match(c):
+                date = _RE_META_DATE.match(b)
+                self.block = {"date": b[:10], "hour": date.group(4) or "", "minute": date.group(5) or "",
+                              "reference_id": c, "origin": d, "classification": e}
+                if self.is_partial:
+                    self.header_subject_fallback = _find_subject(lines[self.start:i0])
+                    self.start = i4 + 1
+                else:
+                    for j in range(i0, i4 + 1):
+                        lines[j] = ""
+                return
+
+    def _read_dump_row(self, i: int) -> bool:
+        """A database dump row (tab-separated: row id, date-time, id, origin, class, refs, text...)."""
+        fields = self.lines[i].split("\t")
+        block: dict[str, str] = {}
+        for value in fields[:-1]:
+            value = value.strip()
+            m = _RE_META_DATE.match(value)
+            if m and "date" not in block:
+                block.update(date=value[:10], hour=m.group(4) or "", minute=m.group(5) or "")
+            elif _RE_META_ID.match(value) and "reference_id" not in block:
+                block["reference_id"] = value
+            elif value in _SITE_CLASSES and "classification" not in block:
+                block["classification"] = value
+            elif value.startswith(_ORIGIN_WORDS) and "origin" not in block:
+                block["origin"] = value
+        last = fields[-1]
+        if not block.get("reference_id") and not (block.get("classification") and last.startswith("VZCZC")):
+            return False
+        self.block = block
+        self._replace_row(i, "" if PARTIAL_NOTE in last else last)
+        return True
+
+    def _read_comma_row(self, i: int) -> bool:
+        """A comma-separated export row: id,"origin",CLASSIFICATION,refs,"text..."."""
+        m = _RE_COMMA_ROW.search(self.lines[i])
+        if not m:
+            return False
+        self.block = {"reference_id": m.group(1), "origin": _RE_WS.sub(" ", m.group(2)).strip(),
+                      "classification": _site_classification(m.group(3))}
+        d = _RE_US_DATETIME.search(self.lines[i], 0, m.start() + 1)
+        if d:
+            self.block.update(date=f"{int(d.group(3)):04d}-{int(d.group(1)):02d}-{int(d.group(2)):02d}",
+                              hour=d.group(4), minute=d.group(5))
+        rest = m.group(4).lstrip('"')
+        self._replace_row(i, "" if PARTIAL_NOTE in rest else rest)
+        return True
+
+    def _replace_row(self, i: int, rest: str) -> None:
+        """A dump row opens the record (partial extracts) or repeats the header run together: drop it then."""
+        if self.is_partial or not any(line.strip() for line in self.lines[self.start:i]):
+            self.lines[i] = rest
+            self.start = i
+        else:
+            self.lines[i] = ""
+
+    # -- header ---------------------------------------------------------------------------------
+    def read_header(self) -> None:
+        """Read header fields in order; stops where the body begins."""
+        lines = self.lines
+        n = len(lines)
+        i = self.start
+        addressing: list[Recipient] | None = None
+        fm_after_banner = False
+        seen_banner = False
+        seen_subject = False
+        last_field = ""
+        header_limit = min(n, self.start + 400)
+        while i < header_limit:
+            line = lines[i]
+            stripped = line.strip()
+            if not stripped:
+                if addressing is not None and seen_banner is False and self.to:
+                    addressing = None
+                if last_field in ("subject", "ref", "classified"):
+                    last_field = ""
+                i += 1
+                continue
+            if not seen_subject and not self.tags:
+                m = _RE_VZCZC.match(stripped) if stripped.startswith("VZCZC") else None
+                if m and not self.transmission_id:
+                    self.transmission_id = m.group(1)
+                    i += 1
+                    continue
+                m = _RE_DE.match(stripped) if stripped.startswith("DE ") else None
+                if m and not self.de_serial:
+                    self.de_serial = m.group(2).lstrip("0") or "0"
+                    self.section = int(m.group(3) or 0)
+                    i += 1
+                    continue
+                m = _RE_ZNY.match(stripped) if stripped.startswith("ZN") else None
+                if m:
+                    self.zny_class = _ZNY_CLASSES[m.group(1)]
+                    i += 1
+                    continue
+                m = _RE_DTG.match(stripped) if self.dtg is None and stripped[0] in _DTG_FIRST else None
+                if m and self.dtg is None and (m.group(1) is not None or i - self.start < 8):
+                    self.dtg = _dtg(m.group(2), m.group(3), m.group(4), m.group(5), m.group(6))
+                    letters = (m.group(1) or "").split()
+                    if letters:
+                        self.precedence = st.PRECEDENCE_LETTERS.get(letters[0][0], "")
+                    addressing = None
+                    i += 1
+                    continue
+                m = _RE_FM.match(stripped) if stripped.startswith("FM ") else None
+                if m and not self.fm:
+                    self.fm = m.group(1)
+                    fm_after_banner = seen_banner
+                    addressing = None
+                    i += 1
+                    continue
+                addressing_allowed = bool(self.fm) and (not seen_banner or fm_after_banner)
+                m = _RE_TO.match(stripped) if stripped.startswith("TO ") else None
+                if m and addressing_allowed and not self.to:
+                    addressing = self.to
+                    addressing.extend(_recipients(m.group(1)))
+                    i += 1
+                    continue
+                m = _RE_INFO.match(stripped) if stripped.startswith("INFO ") else None
+                if m and addressing_allowed and not self.info:
+                    addressing = self.info
+                    addressing.extend(_recipients(m.group(1)))
+                    i += 1
+                    continue
+                m = _RE_CABLE_DATED.match(stripped) if "able dated:" in stripped[:14] else None
+                if m and self.dateline is None:
+                    self.dateline = parse_container_datetime(m.group(1))
+                    self.dateline_minutes = True
+                    i += 1
+                    continue
+                m = _RE_DATELINE.match(stripped) if "day," in stripped[:12].lower() else None
+                if m and self.dateline is None:
+                    self.dateline = _dateline(m)
+                    addressing = None
+                    i += 1
+                    continue
+                m = _RE_BANNER.match(line)
+                if m is None and _RE_LOWER_BANNER.match(line):
+                    line = line.upper()
+                    m = _RE_BANNER.match(line)
+                if m and not self.banner_station and self._read_banner(m):
+                    seen_banner = bool(self.banner_station) or seen_banner
+                    self.banner_index = i
+                    addressing = None
+                    i += 1
+                    continue
+                if addressing is not None and not _RE_PAGE_DTG.match(stripped) and ":" not in stripped \
+                        and not _RE_EO.search(stripped):
+                    addressing.extend(_recipients(stripped))
+                    i += 1
+                    continue
+            # fields after the banner (and, for odd layouts, without one)
+            if not seen_subject:
+                m = _RE_PAGE_DTG.match(stripped)
+                if m and self.page_dtg is None:
+                    self.page_dtg = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                    i += 1
+                    continue
+            if last_field == "subject" and not self._field_start(stripped):
+                self.subject += " " + stripped
+                i += 1
+                continue
+            if last_field == "ref" and not self._field_start(stripped):
+                self.ref_text += "\n" + stripped
+                i += 1
+                continue
+            if last_field == "classified" and not self._body_start(stripped) and not self._field_start(stripped) \
+                    and not _RE_REASONS_PRESENT.search(self.classified_by_text):
+                self.classified_by_text += " " + stripped
+                i += 1
+                continue
+            m = _RE_EO.search(stripped)
+            if m and not self.eo and not seen_subject:
+                if self.fields_index < 0:
+                    self.fields_index = i
+                self.eo = m.group(1)
+                self._read_decl(stripped)
+                t = _RE_TAGS.search(stripped)
+                if t and not self.tags:
+                    self.tags = _tags(t.group(1))
+                    i = self._tag_continuation(i)
+                last_field = "eo"
+                i += 1
+                continue
+            if not seen_subject and _RE_DECL_START.match(stripped) and not self.declassify_on:
+                self._read_decl(stripped)
+            t = _RE_TAGS.search(stripped)
+            if t and not self.tags and not seen_subject and (t.start() == 0 or stripped.startswith(("TAG", " TAG"))
+                                                             or "DECL" in stripped[:t.start()]
+                                                             or "12958" in stripped[:t.start()]):
+                if self.fields_index < 0:
+                    self.fields_index = i
+                self.tags = _tags(t.group(1))
+                i = self._tag_continuation(i)
+                last_field = "tags"
+                i += 1
+                continue
+            m = _RE_SUBJECT.match(stripped)
+            if m and not seen_subject and (not stripped.startswith("Subject") or self.eo):
+                if self.fields_index < 0:
+                    self.fields_index = i
+                self.subject = m.group(1).strip()
+                self.subject_index = i
+                seen_subject = True
+                last_field = "subject"
+                i += 1
+                continue
+            m = _RE_REF.match(stripped)
+            if m and not self.ref_text and (seen_subject or self.tags):
+                self.ref_text = (m.group(1) or m.group(2) or "").strip()
+                last_field = "ref"
+                i += 1
+                continue
+            m = _RE_CLASSIFIED_BY.match(stripped)
+            if m and not self.classified_by_text:
+                self.classified_by_text = m.group(1).strip()
+                last_field = "classified"
+                i += 1
+                continue
+            if seen_banner and not seen_subject and not self.tags and self._caption_line(stripped):
+                i += 1
+                continue
+            if seen_subject and self._body_start(stripped):
+                break
+            if seen_banner and not seen_subject and not self.eo and self._body_start(stripped) \
+                    and not _RE_SEED_REF_ITEM.match(stripped):
+                break
+            if seen_subject or (seen_banner and self.eo):
+                if last_field in ("", "tags", "eo") and seen_subject:
+                    break
+            i += 1
+        self.body_start = i if i < header_limit else self._fallback_body_start()
+        self._scan_captions()
+        if self.dtg is None:
+            for line in self.lines[self.start:min(self.body_start, self.start + 60)]:
+                m = _RE_DTG_ANY.search(line)
+                if m:
+                    self.dtg = _dtg(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
+                    break
+
+    def _scan_captions(self) -> None:
+        """Captions also close addressee lines ("DOL FOR ILAB MMITTELHAUSER SENSITIVE SIPDIS")."""
+        if self.banner_index < 0:
+            return
+        stop = self.fields_index if self.fields_index > self.banner_index else self.banner_index + 12
+        for line in self.lines[self.banner_index + 1:stop]:
+            for word in _RE_CAPTION_WORDS.findall(line):
+                if word not in self.captions:
+                    self.captions.append(word)
+        for line in self.lines[stop:self.body_start]:
+            if _RE_SBU.search(line) and "SENSITIVE" not in self.captions:
+                self.captions.append("SENSITIVE")
+            if "NOFORN" in line and "NOFORN" not in self.captions and _RE_NOFORN.search(line):
+                self.captions.append("NOFORN")
+
+    def _fallback_body_start(self) -> int:
+        """No clear end of header (odd layout): start the body after the last header field found."""
+        for i in range(self.start, len(self.lines)):
+            if self._body_start(self.lines[i].strip()):
+                return i
+        return len(self.lines)
+
+    def _tag_continuation(self, i: int) -> int:
+        """A TAGS list may wrap onto the next line (when it ends with a comma)."""
+        while i + 1 < len(self.lines) and self.lines[i].rstrip().endswith(",") and self.lines[i + 1].strip() \
+                and not self._field_start(self.lines[i + 1].strip()):
+            i += 1
+            self.tags.extend(_tags(self.lines[i]))
+        return i
+
+    def _field_start(self, stripped: str) -> bool:
+        return bool(_RE_SUBJECT.match(stripped) or _RE_REF.match(stripped) or _RE_CLASSIFIED_BY.match(stripped)
+                    or self._body_start(stripped) or stripped.startswith(("E.O.", "EO ", "TAGS"))
+                    or _RE_SEED_REF_ITEM.match(stripped) and False)
+
+    @staticmethod
+    def _body_start(stripped: str) -> bool:
+        return bool(_RE_PARA_SITE.match(stripped) or _RE_PARA_SEED.match(stripped)
+                    or _RE_PARA_NUM.match(stripped) or _RE_PARA_MARK_NUM.match(stripped)
+                    or _RE_PARA_MARK.match(stripped) and not _RE_CLASSIFIED_BY.match(stripped)
+                    and not stripped.startswith(("(U) Classified", "(C) Classified"))
+                    or _RE_SUMMARY_START.match(stripped))
+
+    def _caption_line(self, stripped: str) -> bool:
+        """Lines like SIPDIS, NOFORN, "SIPDIS, NOFORN", "SENSITIVE BUT UNCLASSIFIED" after the banner."""
+        words = _RE_CAPTION_SPLIT.split(stripped.upper())
+        if len(words) > 9:
+            return False
+        found = _RE_CAPTION_ANY.findall(" ".join(words))
+        if not found:
+            return False
+        for c in found:
+            if c not in self.captions:
+                self.captions.append(c)
+        return True
+
+    def _read_banner(self, m: re.Match[str]) -> bool:
+        word = st.CLASSIFICATION_WORDS.get(m.group(1).replace(" ", ""))
+        if word is None:
+            return False
+        tail = m.group(2)
+        t = _RE_BANNER_TAIL.match(tail)
+        if not t:
+            if tail.strip() and not tail.strip().startswith("//"):
+                return False
+            if self.banner_class:
+                return True
+            self.banner_class = word
+            self.banner_caveat = tail.strip().strip("/").strip()
+            return True
+        station = t.group("station").strip()
+        if len(station) < 3 or len(station) > 30 or station.startswith(("SECTION", "DECL")):
+            return False
+        self.banner_class = word
+        caveat = t.group("caveat").strip()
+        if caveat.startswith("//"):
+            self.banner_caveat = caveat.strip("/").strip()
+        elif caveat:
+            for word_ in caveat.replace("E F T O", "EFTO").split():
+                if word_ not in self.captions:
+                    self.captions.append(word_)
+        if t.group("secs"):
+            self.sections = int(t.group("secs"))
+            if not self.section and t.group("sec").isdigit():
+                self.section = int(t.group("sec"))
+        self.banner_station = station
+        self.banner_serial = t.group("serial").lstrip("0") or "0"
+        for word_ in t.group("rest").replace(",", " ").split():
+            if word_ in st.CAPTIONS and word_ not in self.captions:
+                self.captions.append(word_)
+        return True
+
+    def _read_decl(self, stripped: str) -> None:
+        d = _RE_DECL.search(stripped)
+        if not d:
+            if _RE_NA.search(stripped):
+                self.declassify_on = "N/A"
+            return
+        value = d.group(1).strip(" .;,")
+        dm = _RE_DECL_DATE.match(value)
+        if dm:
+            month, day, year = int(dm.group(1)), int(dm.group(2)), int(dm.group(3))
+            if year < 100:
+                year += 2000 if year < 70 else 1900
+            try:
+                self.declassify_on = datetime(year, month, day).strftime("%Y-%m-%d")
+                return
+            except ValueError:
+                pass
+        self.declassify_on = value
+
+    # -- body -----------------------------------------------------------------------------------
+    def read_body(self) -> None:
+        """Split the body into numbered paragraphs; drop page breaks, section headers, furniture."""
+        self._read_body_from(self.body_start)
+        if not self.paragraphs:
+            # body text run into a header line ("REF: STATE 102414 We delivered points..."): keep it all
+            anchor = next((k for k in (self.subject_index + 1, self.banner_index + 1) if k > 0), self.start)
+            if anchor < self.body_start:
+                self._read_body_from(anchor)
+
+    def _read_body_from(self, body_start: int) -> None:
+        lines = self.lines[body_start:]
+        # signer: the last short upper-case line
+        end = len(lines)
+        while end > 0 and (not lines[end - 1].strip() or _RE_FURNITURE.match(lines[end - 1])):
+            end -= 1
+        if end > 0:
+            last = lines[end - 1].strip()
+            m = _RE_SIGNER.match(last)
+            if m and not _RE_REPEAT_BANNER.match(last) and not last.startswith("END") and len(last) <= 40 \
+                    and not _RE_PARA_NUM.match(last):
+                self.signer = m.group(1)
+                end -= 1
+        lines = lines[:end]
+        kept = _drop_furniture(lines)
+        markers = [_marker(line) if line else None for line in kept]
+        has_markers = any(mk is not None for mk in markers)
+        paragraphs: list[tuple[int | None, str | None, list[str]]] = []
+        current: list[str] | None = None
+        previous_number = 0
+        for stripped, mk in zip(kept, markers):
+            if mk is not None:
+                number, marking, text = mk
+                if number is None or number > previous_number + 40:
+                    number = previous_number + 1
+                previous_number = number
+                current = [text] if text else []
+                paragraphs.append((number, marking, current))
+                continue
+            if not stripped:
+                if current is not None:
+                    current.append("")
+                if not has_markers:
+                    current = None
+                continue
+            if current is None:
+                current = []
+                if has_markers:
+                    paragraphs.append((0, None, current))
+                else:
+                    previous_number += 1
+                    paragraphs.append((previous_number, None, current))
+            current.append(stripped)
+        out: list[Paragraph] = []
+        for number, marking, chunk in paragraphs:
+            text = _join_text(chunk)
+            if text:
+                out.append(Paragraph(number=number or 0, marking=marking, text=text))
+        self.paragraphs = out
+
+    # -- assembly -------------------------------------------------------------------------------
+    def build(self, *, raw: str, source: str, meta: dict[str, str], encoding: str) -> Cable:
+        disagreements: list[Disagreement] = []
+        # created
+        created = self.dtg
+        precision = "minute" if created else ""
+        if created is None and self.block.get("date"):
+            created = _block_datetime(self.block)
+            precision = "minute" if self.block.get("hour") else "day"
+        if created is None and self.dateline is not None:
+            created, precision = self.dateline, "minute" if self.dateline_minutes else "hour"
+        if created is not None and precision == "day" and self.page_dtg:
+            day, hour, minute = self.page_dtg
+            if day == created.day:
+                created = created.replace(hour=hour, minute=minute)
+                precision = "minute"
+        if created is None and self.page_dtg and self.declassify_on[:4].isdigit():
+            created = None  # page DTGs give no month; nothing reliable to build a date from
+        # reference id
+        year = created.year % 100 if created else None
+        station_from_text = canonical_station(self.banner_station) if self.banner_station else ""
+        serial = self.banner_serial or self.de_serial
+        text_id = ""
+        if self.block.get("reference_id"):
+            text_id = self.block["reference_id"]
+        elif station_from_text and serial and year is not None:
+            text_id = f"{year:02d}{station_from_text}{serial}"
+        archive_id = meta.get("reference_id", "")
+        reference_id, archive_only = _choose_id(text_id, archive_id, station_from_text, serial)
+        if not reference_id:
+            reason = "no reference id: not a cable (no classification line with station and serial, no DTG)"
+            if not self.banner_station and not self.dtg and not self.fm:
+                reason = "not a cable: no transmission header, classification line or date-time group found"
+            raise CableParseError(source, reason)
+        if not created and year is None:
+            created = None
+        # origin
+        id_station = _RE_ARCHIVE_ID.match(reference_id)
+        origin = id_station.group(2) if id_station else station_from_text
+        if origin not in st.KNOWN_STATIONS:
+            fm_station = _recipient_station(self.fm) if self.fm else ""
+            origin = next((s for s in (station_from_text, fm_station) if s in st.KNOWN_STATIONS), origin)
+        origin_name = origin_name_for(self.fm, origin)
+        # classification
+        base = self.banner_class
+        captions = list(self.captions)
+        if self.banner_caveat:
+            for c in re.split(r"[/ ,]+", self.banner_caveat):
+                if c and c not in captions and c in st.CAPTIONS:
+                    captions.append(c)
+        classification = _classification(base, captions, self.banner_caveat)
+        if not classification and self.zny_class:
+            classification = self.zny_class
+        if not classification and self.block.get("classification"):
+            classification = self.block["classification"]
+        if self.block.get("classification") and classification != self.block["classification"] \
+                and self.block["classification"] in _SITE_CLASSES:
+            classification = self.block["classification"]
+        if not origin_name and self.block.get("origin"):
+            origin_name = self.block["origin"]
+        # container metadata: fill gaps; on disagreement keep the container's value
+        created, precision = self._merge_created(meta, created, precision, disagreements)
+        if meta.get("classification"):
+            if not classification:
+                classification = meta["classification"]
+            elif meta["classification"].upper() != classification.upper():
+                disagreements.append(Disagreement("classification", classification, meta["classification"]))
+                classification = meta["classification"]
+        if meta.get("origin"):
+            name = meta["origin"]
+            if not origin_name:
+                origin_name = name
+            elif name != origin_name:
+                disagreements.append(Disagreement("origin", origin_name, name))
+                origin_name = name
+        if archive_only:
+            disagreements.append(Disagreement("reference_id", reference_id, archive_id))
+        if archive_id and not archive_only and text_id and text_id != archive_id:
+            disagreements.append(Disagreement("reference_id", text_id, archive_id))
+        # references, classified by, summary, body
+        id_year = int(reference_id[:2]) if reference_id[:2].isdigit() else None
+        references = tuple(_references(self.ref_text, created.year % 100 if created else id_year))
+        classified_by, title, reasons = _classified_by(self.classified_by_text)
+        body = "\n\n".join(p.text for p in self.paragraphs)
+        subject = _clean_subject(self.subject)
+        if (not subject or subject.endswith("...")) and self.header_subject_fallback:
+            subject = subject or _clean_subject(self.header_subject_fallback)
+        return Cable(
+            reference_id=reference_id,
+            created=created,
+            origin=origin,
+            origin_name=origin_name,
+            classification=classification,
+            captions=tuple(captions),
+            tags=tuple(self.tags),
+            subject=subject,
+            references=references,
+            classified_by=classified_by,
+            classified_by_title=title,
+            reasons=reasons,
+            signer=_signer_name(self.signer),
+            paragraphs=tuple(self.paragraphs),
+            to=tuple(self.to),
+            info=tuple(self.info),
+            precedence=self.precedence,
+            transmission_id=self.transmission_id,
+            eo=self.eo,
+            declassify_on=self.declassify_on,
+            is_partial=self.is_partial,
+            sections=max(1, self.sections),
+            summary=_summary(self.paragraphs, body),
+            body=body,
+            raw=raw,
+            source=source,
+            encoding=encoding,
+            disagreements=tuple(disagreements),
+            archive_id=archive_id if archive_id and archive_id != reference_id else "",
+            created_precision=precision if created else "",
+        )
+
+    def _merge_created(self, meta: dict[str, str], created: datetime | None, precision: str,
+                       disagreements: list[Disagreement]) -> tuple[datetime | None, str]:
+        """The container's date-time fills a missing or date-only one; a different date or hour wins."""
+        value = meta.get("created", "")
+        if not value:
+            return created, precision
+        container = parse_container_datetime(value)
+        if container is None:
+            return created, precision
+        if created is None:
+            return container, "minute"
+        if precision == "day":
+            if container.date() != created.date():
+                disagreements.append(Disagreement("created", _iso(created), _iso(container)))
+            return container, "minute"
+        if (container.date(), container.hour) != (created.date(), created.hour):
+            disagreements.append(Disagreement("created", _iso(created), _iso(container)))
+            return container, "minute"
+        return created, precision
+
+
+_RE_REASONS_PRESENT = re.compile(r"\b1\.[4-6]\b|\bREASONS?\b", re.I)
+_RE_COMMA_ROW_HINT = re.compile(r"\d[A-Z]{3,}\d{1,6},")
+_RE_US_DATETIME = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})\b")
+_RE_COMMA_ROW = re.compile(
+    r"(?<![A-Z0-9])(\d{2}[A-Z]{3,}\d{1,6}),\s*\"?\s*((?:Embassy|Consulate|Secretary|US|USEU|USUN|Mission|American|REO|Iran)[^\",]*)\"?\s*,"
+    r"\s*((?:UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP SECRET)[A-Z/ ]*?)\s*,[^,]*,\s*(.*)$")
+
+
+def _site_classification(value: str) -> str:
+    """An export's classification column, spacing damaged ("FOR OFFICIA LUSEONLY") -> the archive's value."""
+    squeezed = re.sub(r"[^A-Z/]", "", value.upper())
+    for site in sorted(_SITE_CLASSES, key=len, reverse=True):
+        if squeezed.startswith(site.replace(" ", "")):
+            return site
+    if squeezed.startswith("SECRETNOFORN"):
+        return "SECRET//NOFORN"
+    return value.strip()
+
+
+_ORIGIN_WORDS = ("Embassy", "Consulate", "US ", "USEU", "USUN", "UNVIE", "Mission", "American", "Secretary",
+                 "REO", "Iran RPO")
+_SITE_CLASSES = frozenset({"UNCLASSIFIED", "UNCLASSIFIED//FOR OFFICIAL USE ONLY", "CONFIDENTIAL",
+                           "CONFIDENTIAL//NOFORN", "SECRET", "SECRET//NOFORN", "TOP SECRET"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Field helpers
+
+def canonical_station(name: str) -> str:
+    """A station as written ("THE HAGUE", "SECSTATE", "USUN NEW YORK") -> the id's station code."""
+    code = re.sub(r"[^A-Z]", "", name.upper())
+    if code in st.STATION_ALIASES:
+        return st.STATION_ALIASES[code]
+    if code.startswith("EFTO") and code[4:] in st.KNOWN_STATIONS:
+        return code[4:]
+    return code
+
+
+def origin_name_for(fm: str, station: str) -> str:
+    """The archive's name of the sending post ("Embassy Baku"), from the FM line and the station."""
+    fm = _RE_WS.sub(" ", fm).strip().rstrip("/").strip()
+    fm_key = fm.split("//")[0].strip()
+    if fm_key in st.FM_ORIGIN_NAMES:
+        return st.FM_ORIGIN_NAMES[fm_key]
+    if station in st.STATION_NAMES:
+        return st.STATION_NAMES[station]
+    for prefix, kind in (("AMEMBASSY ", "Embassy "), ("AMCONSUL ", "Consulate ")):
+        if fm_key.startswith(prefix):
+            return kind + fm_key[len(prefix):].title()
+    if station:
+        return "Embassy " + station.title()
+    return ""
+
+
+def _choose_id(text_id: str, archive_id: str, station: str, serial: str) -> tuple[str, bool]:
+    """The record's id: the archive's, unless it is a malformed one the text repairs.
+
+    Returns (id, repaired) where repaired means the archive's id was replaced by the text's.
+    """
+    if not archive_id:
+        return text_id, False
+    if not text_id or text_id == archive_id:
+        return archive_id, False
+    m = _RE_ARCHIVE_ID.match(archive_id)
+    if m is None or (m.group(2) not in st.KNOWN_STATIONS and station in st.KNOWN_STATIONS):
+        return text_id, True
+    return archive_id, False
+
+
+def _dtg(day: str, hour: str, minute: str, month: str, year: str) -> datetime | None:
+    try:
+        y = int(year)
+        if y < 100:
+            y += 2000 if y < 50 else 1900
+        return datetime(y, st.MONTHS[month.upper()], int(day), int(hour), int(minute), tzinfo=timezone.utc)
+    except (KeyError, ValueError):
+        return None
+
+
+def _dateline(m: re.Match[str]) -> datetime | None:
+    month = _MONTH_NAMES.get(m.group(2).upper())
+    if month is None:
+        return None
+    try:
+        return datetime(int(m.group(3)), month, int(m.group(1)), int(m.group(4)), 0, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _block_datetime(block: dict[str, str]) -> datetime | None:
+    try:
+        y, mo, d = (int(x) for x in block["date"].split("-"))
+        return datetime(y, mo, d, int(block.get("hour") or 0), int(block.get("minute") or 0), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def parse_container_datetime(value: str) -> datetime | None:
+    """A container's created value: "2007-05-16 13:24", "05/16/2007 13:24", ISO with Z."""
+    value = value.strip().replace("T", " ").rstrip("Z")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%Y-%m-%d",
+                "%m/%d/%Y"):
+        try:
+            return datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def _iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _recipients(text: str) -> list[Recipient]:
+    """One addressee line; old cables list several on a line separated by nothing but the prefix."""
+    text = text.strip()
+    if not text:
+        return []
+    m = _RE_RECIPIENT.match(text)
+    if not m:
+        return []
+    route, name, precedence, serial = m.group(1) or "", (m.group(2) or "").strip(), m.group(3) or "", m.group(4) or ""
+    if not name:
+        return []
+    return [Recipient(route=route, name=_RE_WS.sub(" ", name), station=_recipient_station(name),
+                      precedence=precedence, serial=serial)]
+
+
+def _recipient_station(name: str) -> str:
+    name = _RE_WS.sub(" ", name.upper()).strip()
+    words = name.split()
+    if words and words[0] in st.POST_PREFIXES:
+        words = words[1:]
+    if words and words[-1] in ("WASHDC", "WASHINGTON", "DC") and words[0] in ("SECSTATE", "STATE"):
+        return "STATE"
+    candidate = canonical_station(" ".join(words))
+    if candidate in st.KNOWN_STATIONS:
+        return candidate
+    # "AMEMBASSY TRIPOLI LY", "USMISSION GENEVA SZ": drop a trailing country code
+    if len(words) > 1 and len(words[-1]) == 2:
+        candidate = canonical_station(" ".join(words[:-1]))
+        if candidate in st.KNOWN_STATIONS:
+            return candidate
+    return ""
+
+
+def _tags(text: str) -> list[str]:
+    """The TAGS list: comma- or space-separated; <u> markup and trailing punctuation dropped."""
+    text = re.sub(r"</?\w+>", " ", text)
+    text = text.strip().strip(".;").strip()
+    if text.islower():
+        text = text.upper()
+    if not text:
+        return []
+    if "," in text:
+        items = [_RE_WS.sub(" ", t).strip(" .;:") for t in text.split(",")]
+    elif ";" in text:
+        items = [_RE_WS.sub(" ", t).strip(" .;:") for t in text.split(";")]
+    else:
+        items = _join_multiword(text.split())
+    out: list[str] = []
+    for item in items:
+        item = item.strip()
+        if item and item not in out and re.search(r"[A-Za-z]", item):
+            out.append(item)
+    return out
+
+
+def _join_multiword(words: list[str]) -> list[str]:
+    """Space-separated tags: runs of long plain words form one tag ("DOMESTIC POLITICS")."""
+    out: list[str] = []
+    run: list[str] = []
+    for w in words:
+        w = w.strip(".;:")
+        if len(w) >= 5 and w.isalpha() and w.isupper() and w not in _LONG_SINGLE_TAGS:
+            run.append(w)
+            continue
+        if run:
+            out.extend(_flush_run(run))
+            run = []
+        out.append(w)
+    if run:
+        out.extend(_flush_run(run))
+    return out
+
+
+def _flush_run(run: list[str]) -> list[str]:
+    return [" ".join(run)] if len(run) > 1 else run
+
+
+_LONG_SINGLE_TAGS = frozenset({"UNHRC", "MTCRE", "UNMIK", "UNESCO", "UNHCR", "UNAUS", "APECO", "PARMS", "ENERG",
+                               "ASEAN", "SAARC", "CODEL", "USAID", "UNVIE", "INTERPOL", "MERCOSUR", "KFTFN",
+                               "WWARD", "UNCHS", "UNCHC", "USTR", "OPDC", "EAGRE", "KPALS", "SIPRS", "UNSCR"})
+
+
+def _find_subject(lines: list[str]) -> str:
+    for k, line in enumerate(lines):
+        m = _RE_SUBJECT.match(line.strip())
+        if m:
+            return m.group(1).strip()
+    return ""
+
+
+def _clean_subject(subject: str) -> str:
+    subject = re.sub(r"</?\w+>", "", subject)
+    return _RE_WS.sub(" ", subject).strip()
+
+
+def _classification(base: str, captions: list[str], caveat: str) -> str:
+    """The archive's classification vocabulary: base plus //NOFORN, or //FOR OFFICIAL USE ONLY for SBU."""
+    if not base:
+        return ""
+    if base in ("SECRET", "CONFIDENTIAL", "TOP SECRET") and ("NOFORN" in captions or "NOFORN" in caveat):
+        return base + "//NOFORN"
+    if base == "UNCLASSIFIED" and ("SENSITIVE" in captions or "FOR OFFICIAL USE ONLY" in captions
+                                   or "NOFORN" in captions or "FOUO" in caveat):
+        return "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
+    return base
+
+
+def _references(text: str, year: int | None) -> list[Reference]:
+    """REF items with labels; each names zero or more cables (canonical ids), else kept as text."""
+    text = _RE_WS.sub(" ", text).strip()
+    if not text:
+        return []
+    items = _split_ref_labels(text)
+    out: list[Reference] = []
+    for label, item in items:
+        ids = _ref_ids(item, year)
+        if not ids:
+            out.append(Reference(label=label, text=item, id=None))
+        for k, cable_id in enumerate(ids):
+            out.append(Reference(label=label, text=item, id=cable_id))
+    return out
+
+
+def _split_ref_labels(text: str) -> list[tuple[str, str]]:
+    """Split "A. BAKU 568 B. STATE 61831" at labels A, B, C... taken in order only."""
+    cuts: list[tuple[int, int, str]] = []
+    expected = "A"
+    for m in _RE_REF_LABEL.finditer(text):
+        letter = m.group(1) or m.group(2) or m.group(3)
+        if letter == expected:
+            cuts.append((m.start(), m.end(), letter))
+            expected = chr(ord(expected) + 1)
+        elif cuts and letter == cuts[-1][2] and m.start() - cuts[-1][1] <= 1:
+            # "A. (A) BAKU 1224": a repeated label right after the first
+            cuts[-1] = (cuts[-1][0], m.end(), letter)
+    if not cuts:
+        parts = [p.strip(" ;,.") for p in text.split(";")]
+        return [("", p) for p in parts if p]
+    out = []
+    lead = text[:cuts[0][0]].strip(" ;,.")
+    if lead:
+        out.append(("", lead))
+    for k, (start, end, letter) in enumerate(cuts):
+        stop = cuts[k + 1][0] if k + 1 < len(cuts) else len(text)
+        item = text[end:stop].strip(" ;,.")
+        out.append((letter, item))
+    return out
+
+
+def _ref_ids(item: str, year: int | None) -> list[str]:
+    """Cable ids named in one REF item: "07 STATE 61831", "BRASILIA 2799 AND 2764", "08BAKU123"."""
+    upper = item.upper()
+    ids: list[str] = []
+    for m in _RE_REF_ID.finditer(upper):
+        station = canonical_station(m.group(2))
+        if station in st.KNOWN_STATIONS:
+            ids.append(f"{m.group(1)}{station}{int(m.group(3))}")
+    if ids:
+        return ids
+    for m in _RE_REF_CABLE.finditer(upper):
+        words = m.group(2).split()
+        station = ""
+        for k in range(len(words)):
+            candidate = canonical_station(" ".join(words[k:]))
+            if candidate in st.KNOWN_STATIONS:
+                station = candidate
+                break
+        if not station:
+            continue
+        y = m.group(1)
+        if y is None:
+            if year is None:
+                continue
+            y = f"{year:02d}"
+        numbers = [m.group(3)] + re.findall(r"\d{2,6}", m.group(4) or "")
+        for number in numbers:
+            cable_id = f"{y}{station}{int(number)}"
+            if cable_id not in ids:
+                ids.append(cable_id)
+    return ids
+
+
+def _classified_by(text: str) -> tuple[str, str, str]:
+    """"Ambassador Anne E. Derse per 1.4 (b,d)." -> ("Anne E. Derse", "Ambassador", "1.4 (b,d)")."""
+    text = _RE_WS.sub(" ", text).strip()
+    if not text:
+        return "", "", ""
+    text = re.sub(r"^(?:CLASSIFIED BY\s*:?\s*)", "", text, flags=re.I)
+    m = re.search(r"1\.[4-6]\b", text)
+    reasons = ""
+    who = text
+    if m:
+        r = _RE_REASONS.match(text, m.start())
+        reasons = text[m.start():r.end() if r else m.end()].strip(" .;,")
+        who = text[:m.start()]
+    who = re.split(r"[,;]?\s*(?:\bfor\s+reasons?\b|\breasons?\b|\bper\b|\bfor\b|\bunder\b|\bE\.?O\.?\s*1\d{4})",
+                  who, maxsplit=1, flags=re.I)[0]
+    who = who.strip(" .;,:-")
+    if "," in who:
+        first, rest = (part.strip(" .;,") for part in who.split(",", 1))
+        if first and not any(w.lower() in st.TITLE_WORDS for w in first.split()) and len(first.split()) <= 5:
+            return first, rest, reasons
+        who = first
+    words = who.split()
+    k = len(words)
+    while k > 0 and words[k - 1].lower().strip(",") not in st.TITLE_WORDS:
+        k -= 1
+    title, name = " ".join(words[:k]).strip(" ,"), " ".join(words[k:]).strip(" ,")
+    if not name and title:
+        name, title = title, ""
+    return name, title, reasons
+
+
+def _signer_name(signer: str) -> str:
+    return signer.strip()
+
+
+def _marker(line: str) -> tuple[int | None, str | None, str] | None:
+    """A paragraph start: (number or None, marking or None, the text after the marker)."""
+    head = line[:4].lstrip()[:1]
+    if not head or head not in _MARKER_FIRST_CHARS:
+        return None
+    for regex, number_group, marking_group in _MARKER_RULES:
+        m = regex.match(line)
+        if m:
+            number = m.group(number_group) if number_group else None
+            marking = m.group(marking_group) if marking_group else None
+            if marking:
+                marking = re.sub(r"\s+", "", marking)
+            return (int(number) if number else None), marking, line[m.end():].strip()
+    return None
+
+
+_RE_FURNITURE_ANY = re.compile("|".join(
+    f"(?:{r.pattern})" for r in (_RE_PAGEBREAK, _RE_PAGE_LINE, _RE_FURNITURE, _RE_REPEAT_BANNER)))
+_DTG_FIRST = frozenset("ZOPRY0123456789")
+_MARKER_FIRST_CHARS = frozenset("¶-(0123456789")
+_MARKER_RULES: tuple[tuple[re.Pattern[str], int, int], ...] = (
+    (_RE_PARA_SITE, 1, 2),       # ¶2. (C) ...      (site layout)
+    (_RE_PARA_SEED, 1, 2),       # - 12. (C) ...    (seed layout: ¶ rendered as a stray 1)
+    (_RE_PARA_MARK_NUM, 2, 1),   # (C) 2. ...
+    (_RE_PARA_NUM, 1, 2),        # 2. (C) ...       (no paragraph sign)
+)
+
+
+def _drop_furniture(lines: list[str]) -> list[str]:
+    """Remove page-break lines, repeated banners, section headers (a title over a dashed rule)."""
+    stripped_lines = [line.strip() for line in lines]
+    out: list[str] = []
+    n = len(lines)
+    for k, stripped in enumerate(stripped_lines):
+        if not stripped:
+            out.append("")
+            continue
+        first = stripped[0]
+        if len(stripped) <= 60 and (first.isalnum() or first == "#") and _RE_FURNITURE_ANY.match(stripped):
+            continue
+        if first in "-=_*" and _RE_DASHES.match(stripped):
+            # a dashed rule under (or around) a heading: drop the heading too
+            if out and out[-1] and len(out[-1]) <= 80 and _marker(out[-1]) is None:
+                out.pop()
+            continue
+        nxt = stripped_lines[k + 1] if k + 1 < n else ""
+        if nxt and nxt[0] in "-=_*" and len(stripped) <= 80 and _RE_DASHES.match(nxt) and _marker(stripped) is None:
+            continue
+        out.append(stripped)
+    return out
+
+
+def _squeeze(text: str) -> str:
+    """Runs of whitespace -> one space (cheap when there are none)."""
+    if "  " in text or "\t" in text:
+        return " ".join(text.split())
+    return text.strip()
+
+
+def _join_text(chunk: Iterable[str]) -> str:
+    """Wrapped lines joined with spaces; blank lines inside a paragraph kept as one newline."""
+    parts: list[str] = []
+    current: list[str] = []
+    for line in chunk:
+        if line:
+            current.append(line)
+        elif current:
+            parts.append(_squeeze(" ".join(current)))
+            current = []
+    if current:
+        parts.append(_squeeze(" ".join(current)))
+    return "\n".join(p for p in parts if p)
+
+
+def _summary(paragraphs: tuple[Paragraph, ...] | list[Paragraph], body: str) -> str:
+    """The cable's summary: from "SUMMARY:" to "END SUMMARY", or the paragraph that opens with it."""
+    for k, p in enumerate(paragraphs[:6]):
+        m = _RE_SUMMARY_START.match(p.text)
+        if not m:
+            continue
+        collected = [p.text[m.end():]]
+        joined = collected[0]
+        end = _RE_SUMMARY_END.search(joined)
+        if end:
+            return joined[:end.start()].strip(" .-") + "."
+        for q in paragraphs[k + 1:k + 6]:
+            end = _RE_SUMMARY_END.search(q.text)
+            if end:
+                collected.append(q.text[:end.start()])
+                return "\n".join(c.strip() for c in collected if c.strip()).strip(" -")
+            collected.append(q.text)
+        return collected[0].strip()
+    return ""

@@ -1,0 +1,575 @@
+"""The interactive `cablesearch` REPL (prompt_toolkit).
+
+Completion and syntax highlighting come from the query grammar (`cablesearch.query.expected_at`,
+`lex_query`, `check_query`), values from the index (`CableIndex.values`), help from the FIELDS
+table, and every piece of output from `cablesearch.presenters`. History lives in the XDG state
+directory; Ctrl-R searches it and suggestions come from it.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TextIO
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import Completer, Completion, PathCompleter
+from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.lexers import Lexer
+
+from . import __version__, presenters
+from .errors import CablesearchError
+
+SORTS = ("relevance", "date", "-date")
+FORMATS = ("text", "json", "jsonl", "csv")
+FACET_FIELDS = ("tag", "origin", "year", "month", "classification", "captions")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: str
+    help: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("show", "N|ID", "open cable N of the last results (or by id) in the pager"),
+    Command("refs", "N|ID", "what the cable cites and what cites it"),
+    Command("facets", "FIELD", "counts of tag, origin, year, month, classification or captions over the last query"),
+    Command("next", "", "the next page of the last results"),
+    Command("prev", "", "the previous page of the last results"),
+    Command("sort", "relevance|date|-date", "order of hits (re-runs the last query)"),
+    Command("limit", "N", "hits per page"),
+    Command("format", "text|json|jsonl|csv", "how results are printed"),
+    Command("export", "FILE", "write every hit of the last query to FILE (.jsonl or .csv)"),
+    Command("help", "", "fields, syntax and commands"),
+    Command("quit", "", "leave (or Ctrl-D)"),
+)
+_COMMAND_NAMES = {c.name: c for c in COMMANDS} | {"q": COMMANDS[-1], "exit": COMMANDS[-1]}
+
+
+def history_path() -> Path:
+    """$XDG_STATE_HOME/cablesearch/history (default ~/.local/state/cablesearch/history)."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "cablesearch" / "history"
+
+
+# --- grammar-driven helpers (adapters over cablesearch.query) ------------------------------------
+
+@lru_cache(maxsize=256)
+def _check(text: str):
+    """The QueryError for `text`, or None; cached because the lexer asks on every redraw."""
+    from .query import check_query
+
+    return check_query(text)
+
+
+@lru_cache(maxsize=256)
+def _tokens(text: str) -> tuple:
+    from .query import lex_query
+
+    return tuple(lex_query(text))
+
+
+_TOKEN_STYLES = {
+    "field": "q.field", "colon": "q.colon", "phrase": "q.phrase", "word": "q.word", "value": "q.value",
+    "and": "q.operator", "or": "q.operator", "not": "q.operator", "minus": "q.operator",
+    "lpar": "q.paren", "rpar": "q.paren", "paren": "q.paren",
+    "cmp": "q.modifier", "boost": "q.modifier", "tilde": "q.modifier", "range": "q.date",
+    "date": "q.date", "error": "q.error", "unclosed_phrase": "q.phrase", "unknown_field": "q.error",
+}
+
+
+def _token_style(token_type: str) -> str:
+    """Map a lexer token type (the grammar's terminal names) to a style class."""
+    return "class:" + _TOKEN_STYLES.get(str(token_type).strip("_").lower(), "q.word")
+
+
+class QueryLexer(Lexer):
+    """Colours a query from the grammar's tokens and underlines the column a QueryError names."""
+
+    def lex_document(self, document: Document) -> Callable[[int], list[tuple[str, str]]]:
+        lines = document.lines
+
+        def get_line(lineno: int) -> list[tuple[str, str]]:
+            text = lines[lineno] if lineno < len(lines) else ""
+            return line_fragments(text)
+
+        return get_line
+
+
+def line_fragments(text: str) -> list[tuple[str, str]]:
+    """Styled fragments of one input line: a :command, or a query coloured by token."""
+    if text.lstrip().startswith(":"):
+        head, _, rest = text.partition(" ")
+        return [("class:q.command", head)] + ([("", " " + rest)] if _ else [])
+    styles = [""] * len(text)
+    previous = ""
+    for token in _tokens(text):  # (type, start, end, ...)
+        token_type, start, end = token[0], token[1], token[2]
+        style = _token_style(token_type)
+        if style == "class:q.word" and previous in ("class:q.field", "class:q.modifier"):
+            style = "class:q.value"  # the value right after `field:` or `>=`
+        previous = style
+        for i in range(max(0, start), min(end, len(text))):
+            styles[i] = style
+    error = _check(text)
+    if error is not None and text.strip():
+        col = max(0, min(len(text) - 1, (getattr(error, "column", 1) or 1) - 1))
+        end = col + 1
+        while end < len(text) and not text[end].isspace() and text[end] not in "()":
+            end += 1
+        for i in range(col, end):
+            styles[i] = (styles[i] + " class:q.error").strip()
+    frags: list[tuple[str, str]] = []
+    for ch, style in zip(text, styles):
+        if frags and frags[-1][0] == style:
+            frags[-1] = (style, frags[-1][1] + ch)
+        else:
+            frags.append((style, ch))
+    return frags
+
+
+# --- completion ---------------------------------------------------------------------------------
+
+ValuesLookup = Callable[[str, str, int], list[tuple[str, int]]]
+
+
+def _field_completions(names: Iterable[str], partial: str, back: int) -> Iterator[Completion]:
+    """`name:` for each field name or alias the grammar allows here, with the field's help."""
+    from .fields import field_named
+
+    for name in names:
+        spec = field_named(name)
+        if spec is None:
+            continue
+        help_text = spec.help if name == spec.name else f"= {spec.name}: {spec.help}"
+        yield Completion(name + ":", start_position=back, display=name + ":", display_meta=help_text)
+
+
+PARAGRAPH_MARKINGS = ("U", "SBU", "C", "S", "TS", "C/NF", "S/NF")
+CLASSIFICATION_WORDS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP_SECRET")
+
+
+def _quote(value: str) -> str:
+    return f'"{value}"' if any(ch.isspace() or ch in '():"' for ch in value) else value
+
+
+class CableCompleter(Completer):
+    """Completes what the grammar accepts at the cursor: field names, index values, operators,
+    and the REPL's :commands."""
+
+    def __init__(self, values: ValuesLookup | None = None, ranks: Callable[[], list[Any]] | None = None):
+        self.values = values      # CableIndex.values(field, prefix, limit)
+        self.ranks = ranks or (lambda: [])  # hits of the last page, for :show N
+
+    def get_completions(self, document: Document, complete_event) -> Iterable[Completion]:
+        text = document.text_before_cursor
+        if text.lstrip().startswith(":"):
+            yield from self._command_completions(document)
+            return
+        try:
+            yield from self._query_completions(document.text, document.cursor_position)
+        except CablesearchError:
+            return
+
+    def _index_values(self, field: str, prefix: str, limit: int = 50) -> list[tuple[str, int]]:
+        if self.values is None:
+            return []
+        try:
+            return list(self.values(field, prefix.lower(), limit))
+        except (CablesearchError, KeyError, ValueError):
+            return []
+
+    def _query_completions(self, text: str, cursor: int) -> Iterator[Completion]:
+        from .query import expected_at
+
+        expected = expected_at(text, cursor)
+        if expected.error is not None:
+            return
+        partial, back = expected.partial, expected.start - cursor
+        kinds = expected.kinds
+        if "value" in kinds and expected.field:
+            yield from self._value_completions(expected.field, partial, back)
+        if "comparison" in kinds and not partial:
+            for op, meta in ((">=", "this and later / higher"), ("<", "before / lower")):
+                yield Completion(op, start_position=0, display_meta=meta)
+        operators = [("AND", "both sides", "operator"), ("OR", "either side", "operator"),
+                     ("NOT", "exclude what follows", "not")]
+        typed_before = bool(text[:expected.start].strip())
+        for op, meta, kind in operators:
+            wanted = op.startswith(partial) and partial != op if partial else typed_before
+            if kind in kinds and wanted:
+                yield Completion(op + " ", start_position=back, display=op, display_meta=meta)
+        if expected.fields:
+            yield from _field_completions(expected.fields, partial, back)
+        if "term" in kinds and len(partial) >= 3 and partial[:2].isdigit():
+            for value, _count in self._index_values("id", partial, 20):
+                yield Completion(value.upper(), start_position=back, display_meta="cable id")
+
+    def _value_completions(self, field: str, partial: str, back: int) -> Iterator[Completion]:
+        """Values for `field:` from the index (with counts), or from the field's fixed vocabulary."""
+        typed = partial.strip('"')
+        if field == "para":
+            if not partial:
+                yield Completion("(", start_position=0, display="(...)", display_meta="words in one paragraph")
+            return
+        if field == "marking":
+            for mark in PARAGRAPH_MARKINGS:
+                if mark.lower().startswith(typed.lower()):
+                    yield Completion(mark, start_position=back)
+            return
+        if field == "classification":
+            for level in CLASSIFICATION_WORDS:
+                if level.lower().startswith(typed.lower()):
+                    yield Completion(level, start_position=back, display_meta="level")
+        lookup = "month" if field == "date" and "-" in typed else ("year" if field == "date" else field)
+        for value, count in self._index_values(lookup, typed):
+            shown = _quote(value if field == "date" else value.upper())
+            if field == "classification" and shown in CLASSIFICATION_WORDS:
+                continue
+            yield Completion(shown, start_position=back, display=shown,
+                             display_meta=f"{count:,} cable{'s' if count != 1 else ''}")
+
+    def _command_completions(self, document: Document) -> Iterator[Completion]:
+        text = document.text_before_cursor.lstrip()
+        head, space, rest = text.partition(" ")
+        if not space:
+            typed = head[1:]
+            for c in COMMANDS:
+                if c.name.startswith(typed):
+                    yield Completion(":" + c.name, start_position=-len(head),
+                                     display=f":{c.name} {c.args}".rstrip(), display_meta=c.help)
+            return
+        name = head[1:]
+        word = rest.split(" ")[-1]
+        if name in ("sort", "format", "facets"):
+            options = {"sort": SORTS, "format": FORMATS, "facets": FACET_FIELDS}[name]
+            for option in options:
+                if option.startswith(word):
+                    yield Completion(option, start_position=-len(word))
+        elif name in ("show", "refs"):
+            for hit in self.ranks():
+                if str(hit.rank).startswith(word):
+                    yield Completion(str(hit.rank), start_position=-len(word),
+                                     display=f"{hit.rank} {hit.id}",
+                                     display_meta=presenters._truncate(presenters._collapse(hit.subject), 50))
+            if len(word) >= 2 and not word.isdigit():
+                for value, _count in self._index_values("id", word, 20):
+                    yield Completion(value.upper(), start_position=-len(word))
+        elif name == "export":
+            yield from PathCompleter(expanduser=True).get_completions(Document(rest, len(rest)), None)
+
+
+# --- the session ---------------------------------------------------------------------------------
+
+class Repl:
+    """One interactive session over an open CableIndex."""
+
+    def __init__(self, index: Any, *, input=None, output=None, out: TextIO | None = None,
+                 history: History | None = None, pager: Callable[[str], None] | None = None,
+                 colour: bool | None = None) -> None:
+        self.index = index
+        self.out = out or sys.stdout
+        self.colour = presenters.wants_colour(self.out) if colour is None else colour
+        self.pager = pager or (lambda text: presenters.page_text(text, self.out))
+        self.sort, self.limit, self.format = "relevance", 10, "text"
+        self.query: str | None = None
+        self.results: Any = None
+        self.cable_count = _cable_count(index)
+        if history is None:
+            path = history_path()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                history = FileHistory(str(path))
+            except OSError:
+                history = InMemoryHistory()
+        self._history = history
+        self._input, self._output = input, output
+        self._session: PromptSession | None = None
+
+    @property
+    def session(self) -> PromptSession:
+        """The prompt_toolkit session, made on first use (piped input needs none)."""
+        if self._session is None:
+            self._session = PromptSession(
+                message=[("class:q.command", "cables"), ("", "> ")],
+                completer=CableCompleter(getattr(self.index, "values", None),
+                                         lambda: list(self.results.hits) if self.results else []),
+                complete_while_typing=True,
+                lexer=QueryLexer(),
+                history=self._history,
+                auto_suggest=AutoSuggestFromHistory(),
+                bottom_toolbar=self.toolbar,
+                style=presenters.prompt_toolkit_style(),
+                input=self._input,
+                output=self._output,
+            )
+        return self._session
+
+    # output
+    def echo(self, fragments: Iterable[tuple[str, str]]) -> None:
+        self.out.write(presenters.render_text(fragments, colour=self.colour))
+        self.out.flush()
+
+    def error(self, message: str) -> None:
+        self.echo([("class:error", message.rstrip("\n")), ("", "\n")])
+
+    def toolbar(self) -> FormattedText:
+        parts = [" " + _plural(self.cable_count, "cable"), f"sort: {self.sort}", f"limit: {self.limit}"]
+        if self.results is not None:
+            parts.append(f"last: {self.results.total:,} hits in {self.results.elapsed * 1000:.0f} ms")
+        parts.append(":help  Ctrl-D quits")
+        return FormattedText([("", " · ".join(parts))])
+
+    # the loop
+    def run(self) -> int:
+        """Read queries and commands until :quit or Ctrl-D; returns the exit status."""
+        self.echo([("class:heading", f"cablesearch {__version__}"),
+                   ("", f" · {_plural(self.cable_count, 'cable')} · type a query, :help, or Ctrl-D to leave\n")])
+        session = self.session
+        default = ""
+        while True:
+            try:
+                text = session.prompt(default=default)
+            except KeyboardInterrupt:
+                default = ""
+                continue
+            except EOFError:
+                break
+            outcome = self.handle(text)
+            if outcome == "quit":
+                break
+            default = text.strip() if outcome == "bad query" else ""  # keep it on the line, to fix it
+        return 0
+
+    def run_lines(self, lines: Iterable[str]) -> int:
+        """Run queries and commands read from a pipe, one a line (no prompt); 2 if any failed."""
+        status = 0
+        for line in lines:
+            outcome = self.handle(line)
+            if outcome == "quit":
+                break
+            if outcome in ("bad query", "error"):
+                status = 2
+        return status
+
+    def handle(self, text: str) -> str:
+        """Run one line: a :command or a query. Returns "ok", "quit", "bad query" or "error"."""
+        text = text.strip()
+        if not text:
+            return "ok"
+        try:
+            if text.startswith(":"):
+                return "quit" if self.command(text) == "quit" else "ok"
+            problem = _check(text)
+            if problem is not None:
+                self.error(str(problem))
+                return "bad query"
+            self.search(text)
+        except CablesearchError as error:
+            self.error(str(error))
+            return "error"
+        except KeyboardInterrupt:
+            self.error("interrupted")
+            return "error"
+        return "ok"
+
+    def search(self, text: str, offset: int = 0) -> None:
+        facets = ("tag", "origin", "year", "classification", "month") if self.format == "text" else ()
+        self.results = self.index.search(text, limit=self.limit, offset=offset, sort=self.sort, facets=facets)
+        self.query = text
+        for warning in self.results.warnings:
+            self.echo([("class:warning", f"warning: {warning}"), ("", "\n")])
+        self.show_results()
+
+    def show_results(self) -> None:
+        results = self.results
+        if self.format == "json":
+            self.out.write(presenters.results_json(results))
+        elif self.format == "jsonl":
+            self.out.writelines(presenters.hits_jsonl(results.hits))
+        elif self.format == "csv":
+            self.out.writelines(presenters.hits_csv(results.hits))
+        else:
+            width = presenters.terminal_width(self.out) if _terminal_rows(self.out) else None
+            frags = presenters.results_page_fragments(results, numbered=True, width=width)
+            if results.total > results.offset + len(results.hits):
+                frags.append(("class:dim", ":next for more\n"))
+            text = presenters.render_text(frags, colour=self.colour)
+            rows = _terminal_rows(self.out)
+            if rows and text.count("\n") > rows - 2:
+                self.pager(text)
+            else:
+                self.out.write(text)
+        self.out.flush()
+
+    # :commands
+    def command(self, line: str) -> str | None:
+        try:
+            words = shlex.split(line[1:])
+        except ValueError as error:
+            raise CablesearchError(f"{line}: {error}") from None
+        if not words:
+            return self.command(":help")
+        name, args = words[0].lower(), words[1:]
+        if name not in _COMMAND_NAMES:
+            close = [c.name for c in COMMANDS if c.name.startswith(name[:1])]
+            hint = f"; did you mean :{close[0]}?" if close else ""
+            raise CablesearchError(f"unknown command :{name}{hint} (:help lists them)")
+        name = _COMMAND_NAMES[name].name
+        if name == "quit":
+            return "quit"
+        getattr(self, f"cmd_{name}")(args)
+        return None
+
+    def _need_results(self) -> None:
+        if self.query is None:
+            raise CablesearchError("run a query first")
+
+    def _cable_id(self, args: list[str], command: str) -> str:
+        if len(args) != 1:
+            raise CablesearchError(f"usage: :{command} N|ID")
+        arg = args[0]
+        if arg.isdigit():
+            if self.results is None:
+                raise CablesearchError("no results yet: run a query, then :{command} N")
+            for hit in self.results.hits:
+                if hit.rank == int(arg):
+                    return hit.id
+            raise CablesearchError(f"no result {arg} on this page")
+        return arg.upper()
+
+    def cmd_show(self, args: list[str]) -> None:
+        cable_id = self._cable_id(args, "show")
+        cable = self.index.get(cable_id)
+        if cable is None:
+            raise CablesearchError(f"no cable {cable_id} in the index")
+        width = presenters.terminal_width(self.out)
+        self.pager(presenters.render_text(presenters.cable_fragments(cable, width=width - 1), self.colour))
+
+    def cmd_refs(self, args: list[str]) -> None:
+        cable_id = self._cable_id(args, "refs")
+        cites = self.index.cites(cable_id)
+        if cites is None:
+            self.echo([("class:dim", f"{cable_id} is not in the index\n")])
+        self.echo(presenters.refs_fragments(cable_id, cites or [], list(self.index.cited_by(cable_id))))
+
+    def cmd_facets(self, args: list[str]) -> None:
+        if len(args) != 1:
+            raise CablesearchError(f"usage: :facets FIELD ({', '.join(FACET_FIELDS)})")
+        self._need_results()
+        field = args[0].lower()
+        results = self.index.search(self.query, limit=1, facets=(field,))
+        values = results.facets.get(field, [])
+        if field == "month":
+            self.echo(presenters.timeline_fragments(values))
+        else:
+            self.echo(presenters.facet_table_fragments(field, values))
+
+    def cmd_next(self, args: list[str]) -> None:
+        self._need_results()
+        offset = self.results.offset + self.limit
+        if offset >= self.results.total:
+            raise CablesearchError("no more results")
+        self.search(self.query, offset)
+
+    def cmd_prev(self, args: list[str]) -> None:
+        self._need_results()
+        if self.results.offset == 0:
+            raise CablesearchError("already on the first page")
+        self.search(self.query, max(0, self.results.offset - self.limit))
+
+    def cmd_sort(self, args: list[str]) -> None:
+        if len(args) != 1 or args[0] not in SORTS:
+            raise CablesearchError(f"usage: :sort {'|'.join(SORTS)} (now {self.sort})")
+        self.sort = args[0]
+        if self.query is not None:
+            self.search(self.query)
+
+    def cmd_limit(self, args: list[str]) -> None:
+        if len(args) != 1 or not args[0].isdigit() or int(args[0]) < 1:
+            raise CablesearchError(f"usage: :limit N, N at least 1 (now {self.limit})")
+        self.limit = int(args[0])
+
+    def cmd_format(self, args: list[str]) -> None:
+        if len(args) != 1 or args[0] not in FORMATS:
+            raise CablesearchError(f"usage: :format {'|'.join(FORMATS)} (now {self.format})")
+        self.format = args[0]
+
+    def cmd_export(self, args: list[str]) -> None:
+        if len(args) != 1:
+            raise CablesearchError("usage: :export FILE.jsonl or FILE.csv")
+        self._need_results()
+        path = Path(os.path.expanduser(args[0]))
+        suffix = path.suffix.lower()
+        if suffix not in (".jsonl", ".csv", ".json"):
+            raise CablesearchError(f"{path}: use a .jsonl or .csv file name")
+        total = max(1, self.results.total)
+        results = self.index.search(self.query, limit=total, sort=self.sort, facets=())
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                if suffix == ".csv":
+                    handle.writelines(presenters.hits_csv(results.hits))
+                elif suffix == ".json":
+                    handle.write(presenters.results_json(results))
+                else:
+                    handle.writelines(presenters.hits_jsonl(results.hits))
+        except OSError as error:
+            raise CablesearchError(f"cannot write {path}: {error.strerror}") from None
+        self.echo([("class:dim", f"wrote {len(results.hits)} cables to {path}\n")])
+
+    def cmd_help(self, args: list[str]) -> None:
+        frags = presenters.fields_help_fragments()
+        frags += [("", "\n"), ("class:heading", "Commands"), ("", "\n")]
+        for c in COMMANDS:
+            frags += [("class:q.command", f"  :{c.name} {c.args}".ljust(30)), ("", c.help), ("", "\n")]
+        frags += [("", "\n"), ("class:dim", "Tab completes fields and values · Ctrl-R searches history · "
+                                           "→ accepts a suggestion · Ctrl-D leaves\n")]
+        self.pager(presenters.render_text(frags, self.colour))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _cable_count(index: Any) -> int:
+    for attr in ("cable_count", "count", "__len__"):
+        fn = getattr(index, attr, None)
+        if callable(fn):
+            try:
+                return int(fn())
+            except (TypeError, CablesearchError):
+                continue
+    try:
+        stats = index.stats()
+        return int(getattr(stats, "cables", 0) or getattr(stats, "cable_count", 0))
+    except (AttributeError, CablesearchError):
+        return 0
+
+
+def _terminal_rows(stream: TextIO) -> int | None:
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).lines
+
+
+def run_repl(index_path: str | None = None) -> int:
+    """Open (or build) the index and run the REPL on the terminal."""
+    from .index import open_index
+
+    with open_index(index_path, build_default=True,
+                    status=lambda message: print(message, file=sys.stderr, flush=True)) as index:
+        if not sys.stdin.isatty():  # `cablesearch < queries.txt`: run each line, no prompt
+            return Repl(index, history=InMemoryHistory()).run_lines(sys.stdin)
+        return Repl(index).run()

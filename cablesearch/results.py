@@ -1,0 +1,225 @@
+"""What the index hands back: search results, hits, snippets, summaries and statistics.
+
+Plain frozen dataclasses so every front end (REPL, CLI text/JSON/CSV, Python callers) renders
+the same objects. Snippets carry character spans of the matched words, never markup.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from whoosh.highlight import ContextFragmenter, highlight
+
+from .fields import TEXT_ANALYZER
+
+SNIPPETS_PER_HIT = 3
+SNIPPET_CHARS = 240     # longest excerpt of one paragraph
+SNIPPET_CONTEXT = 70    # characters of context around the matched words
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """An excerpt of one paragraph (or of the subject, paragraph=None) with matched-word spans."""
+    paragraph: int | None
+    marking: str | None
+    text: str
+    matches: tuple[tuple[int, int], ...] = ()   # (start, end) character offsets into `text`
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching cable as a result line shows it."""
+    rank: int                   # 1-based, counting from the first result of the whole search
+    id: str
+    date: datetime | None
+    origin: str
+    origin_name: str
+    classification: str
+    tags: tuple[str, ...]
+    subject: str
+    score: float                # relevance score; 0.0 when sorted by date
+    snippets: tuple[Snippet, ...] = ()
+
+
+@dataclass(frozen=True)
+class Results:
+    """One page of a search: the hits, the total, and facet counts over all matching cables."""
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, list[tuple[str, int]]]
+    elapsed: float
+    offset: int = 0
+    limit: int = 10
+    sort: str = "relevance"
+    warnings: tuple[str, ...] = ()
+
+    def __iter__(self):
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One item of a cable's REF line, resolved against the index."""
+    label: str
+    text: str
+    id: str | None              # canonical reference id, None when the REF item names no cable
+    in_index: bool              # the cited cable is in this index
+    date: datetime | None = None
+    subject: str = ""
+
+
+@dataclass
+class IndexProgress:
+    """Passed to the `progress` callback of CableIndex.add: after every input and every commit."""
+    event: str                  # "read" (one more input consumed) or "commit" (a batch is durable)
+    read: int = 0               # inputs consumed so far (cables and rejected inputs)
+    total: int | None = None    # expected number of inputs, when known (for rate and ETA)
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    committed: int = 0          # cables whose outcome is committed (added + replaced + unchanged)
+    batches: int = 0            # commits so far
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What one `add` run did. Rejected inputs are listed here and in `log_path`."""
+    added: int
+    replaced: int
+    unchanged: int
+    rejected: int
+    errors: tuple[Any, ...] = ()        # ReadError items (source, reason)
+    batches: int = 0
+    elapsed: float = 0.0
+    log_path: Path | None = None        # rejected.log beside the index, when anything was rejected
+
+    @property
+    def read(self) -> int:
+        return self.added + self.replaced + self.unchanged + self.rejected
+
+    def __str__(self) -> str:
+        text = (f"{self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
+                f"{self.rejected} rejected in {self.elapsed:.1f}s")
+        if self.rejected and self.log_path:
+            text += f" (reasons in {self.log_path})"
+        return text
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Size and shape of an index, for `cablesearch stats` and the REPL banner."""
+    path: Path
+    cables: int
+    first_date: datetime | None
+    last_date: datetime | None
+    classifications: list[tuple[str, int]] = field(default_factory=list)
+    size_bytes: int = 0
+    segments: int = 0
+
+
+# --- facets ------------------------------------------------------------------------------------
+
+def count_facet(value_lists: Iterable[Sequence[str]]) -> list[tuple[str, int]]:
+    """Counts per value over many documents' value lists, most frequent first (ties by value)."""
+    counts = Counter(chain.from_iterable(value_lists))
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+# --- snippets ----------------------------------------------------------------------------------
+
+class _Fragments:
+    """A Whoosh formatter that returns the fragments themselves instead of marked-up text."""
+
+    def __call__(self, text, fragments):
+        return fragments
+
+
+_FRAGMENTER = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_CONTEXT)
+
+
+def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
+            marking: str | None = None) -> Snippet | None:
+    """The best excerpt of `text` around the words whose analysed form is in `terms`, else None."""
+    if not terms or not text:
+        return None
+    fragments = highlight(text, terms, TEXT_ANALYZER, _FRAGMENTER, _Fragments(), top=1)
+    if not fragments:
+        return None
+    frag = fragments[0]
+    return _snippet(text, frag.startchar, frag.endchar,
+                    [(m.startchar, m.endchar) for m in frag.matches], paragraph, marking)
+
+
+def lead(text: str, *, paragraph: int | None = None, marking: str | None = None) -> Snippet:
+    """The opening of `text`, cut at a word boundary: the snippet when no words matched."""
+    end = len(text)
+    if end > SNIPPET_CHARS:
+        end = text.rfind(" ", 0, SNIPPET_CHARS)
+        end = SNIPPET_CHARS if end <= 0 else end
+    return _snippet(text, 0, end, [], paragraph, marking)
+
+
+def _snippet(text, start, end, spans, paragraph, marking) -> Snippet:
+    # Trim whitespace at the cut, mark cuts with an ellipsis, and shift spans to the excerpt.
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if not any(ch.isalnum() for ch in text[end:]):  # only punctuation left: keep it
+        end = len(text.rstrip())
+    prefix = ELLIPSIS if start > 0 else ""
+    suffix = ELLIPSIS if end < len(text.rstrip()) else ""
+    shift = len(prefix) - start
+    body = text[start:end].replace("\n", " ")  # same length, so spans stay valid
+    matches = tuple((s + shift, e + shift) for s, e in spans if start <= s and e <= end)
+    return Snippet(paragraph, marking, prefix + body + suffix, matches)
+
+
+def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
+                 subject_terms: frozenset[str], exact_paragraphs: Iterable[int | None] = (),
+                 para_terms: frozenset[str] = frozenset()) -> tuple[Snippet, ...]:
+    """Snippets for one hit: the paragraphs that matched, best first by number of matched words.
+
+    `exact_paragraphs` are paragraphs a para:(...) query matched (highlighted with `para_terms`);
+    other paragraphs qualify when they contain body words of the query. When no paragraph
+    matched, the subject (if its words matched) or else the first paragraph stands in.
+    """
+    paragraphs = _paragraphs(record)
+    exact = set(exact_paragraphs)
+    candidates = []
+    for order, (number, marking, text) in enumerate(paragraphs):
+        terms = text_terms | para_terms if number in exact else text_terms
+        snippet = excerpt(text, terms, paragraph=number, marking=marking)
+        if snippet is None and number in exact:
+            snippet = lead(text, paragraph=number, marking=marking)
+        if snippet is not None:
+            candidates.append((number not in exact, -len(snippet.matches), order, snippet))
+    if candidates:
+        best = sorted(candidates, key=lambda c: c[:3])[:SNIPPETS_PER_HIT]
+        return tuple(c[3] for c in sorted(best, key=lambda c: c[2]))
+    subject = record.get("subject") or ""
+    snippet = excerpt(subject, subject_terms)
+    if snippet is not None:
+        return (snippet,)
+    if paragraphs:
+        number, marking, text = paragraphs[0]
+        return (lead(text, paragraph=number, marking=marking),)
+    return (lead(subject),) if subject else ()
+
+
+def _paragraphs(record: Mapping[str, Any]) -> list[tuple[int | None, str | None, str]]:
+    paragraphs = [(p["number"], p.get("marking"), p["text"]) for p in record.get("paragraphs") or ()]
+    if not paragraphs and record.get("body"):
+        paragraphs = [(None, None, record["body"])]
+    return paragraphs

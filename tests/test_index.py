@@ -1,0 +1,471 @@
+"""CableIndex over a small hand-made index: results, sorting, facets, snippets, paragraphs, re-indexing.
+
+Every expected value below was worked out by hand from the five fixture cables in CABLES.
+Queries are whoosh.query objects with analysed (stemmed) words, as compile_query produces them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from whoosh import query as wq
+from whoosh.query.nested import NestedParent
+
+from cablesearch import CableIndex
+from cablesearch.index import (IndexExistsError, IndexingInterrupted, IndexNotFoundError, REJECTED_LOG,
+                               open_index, resolve_index_path)
+from cablesearch.model import Cable, Paragraph, Recipient, Reference
+
+
+def make_cable(rid: str, date: str, origin: str, origin_name: str, classification: str, tags: str,
+               subject: str, paragraphs=(), *, refs=(), captions=(), body: str = "") -> Cable:
+    """A Cable as the parser would give it, from the few fields a test cares about."""
+    paras = tuple(Paragraph(n, m, t) for n, m, t in paragraphs)
+    return Cable(
+        reference_id=rid, created=datetime.fromisoformat(date).replace(tzinfo=timezone.utc),
+        origin=origin, origin_name=origin_name, classification=classification,
+        captions=tuple(captions), tags=tuple(tags.split()), subject=subject,
+        references=tuple(Reference(chr(ord("A") + i), text, ref_id) for i, (text, ref_id) in enumerate(refs)),
+        paragraphs=paras, to=(Recipient("RUEHC", "SECSTATE WASHDC", "STATE", "PRIORITY", "3017"),),
+        body=body or "\n\n".join(t for _, _, t in paragraphs), raw=f"raw text of {rid}", source=f"{rid}.txt")
+
+
+BAKU595 = make_cable(
+    "07BAKU595", "2007-05-16T13:24:00", "BAKU", "Embassy Baku", "CONFIDENTIAL", "PHUM PREL BO AJ",
+    "DEMARCHE DELIVERED: CAUTIONING AZERBAIJAN AGAINST CLOSER RELATIONS WITH BELARUS",
+    [(1, "C", "The Ambassador delivered a demarche on Belarus to President Aliyev."),
+     (2, "C", "Lukashenko visited Baku; Mustafayev praised the visit."),
+     (3, "S/NF", "Belarus exports heavy machinery to Azerbaijan.")],
+    refs=[("BAKU 568", "07BAKU568"), ("STATE 61831", "07STATE61831")], captions=["SIPDIS"])
+BAKU568 = make_cable(
+    "07BAKU568", "2007-05-02T09:00:00", "BAKU", "Embassy Baku", "SECRET//NOFORN", "PREL AJ",
+    "AZERBAIJAN AND BELARUS: LUKASHENKO VISIT",
+    [(1, "S", "Lukashenko arrived in Baku for a two-day visit."),
+     (2, "C", "Oil and gas cooperation was discussed.")])
+MINSK100 = make_cable(
+    "08MINSK100", "2008-01-10T08:00:00", "MINSK", "Embassy Minsk", "UNCLASSIFIED", "PHUM BO",
+    "BELARUS HUMAN RIGHTS UPDATE",
+    [(1, "SBU", "Opposition activists were detained in Minsk."),
+     (2, "SBU", "The Embassy raised the detentions with the MFA.")],
+    refs=[("BAKU 595", "07BAKU595")])
+ANKARA50 = make_cable(
+    "06ANKARA50", "2006-03-01T12:00:00", "ANKARA", "Embassy Ankara", "SECRET", "PREL TU",
+    "TURKEY: GAS PIPELINE TALKS",
+    [(1, "S", "Pipeline talks with Azerbaijan continue."),
+     (2, "S/NF", "Belarus was not discussed.")])
+STATE1 = make_cable(
+    "09STATE1", "2009-12-31T23:00:00", "STATE", "Secretary of State", "CONFIDENTIAL", "KPAO",
+    "PRESS GUIDANCE", [], captions=["NOFORN"], body="Unnumbered guidance for the press on Belarus.")
+CABLES = (BAKU595, BAKU568, MINSK100, ANKARA50, STATE1)
+
+
+@dataclass(frozen=True)
+class FakeReadError:
+    """Stands in for readers.ReadError (source, reason)."""
+    source: str
+    reason: str
+
+
+def body(word: str) -> wq.Query:
+    return wq.Term("body", word)
+
+
+def para(*terms: wq.Query) -> wq.Query:
+    return NestedParent(wq.Term("kind", "cable"), wq.And([wq.Term("kind", "para"), *terms]))
+
+
+def ids(results) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+def marked(snippet) -> list[str]:
+    return [snippet.text[s:e] for s, e in snippet.matches]
+
+
+@pytest.fixture
+def index(tmp_path):
+    with CableIndex.create(tmp_path / "ix") as ix:
+        ix.add(CABLES, procs=1)
+        yield ix
+
+
+# --- searching ---------------------------------------------------------------------------------
+
+def test_body_word_finds_the_cables_whose_paragraphs_hold_it(index):
+    results = index.search(body("belaru"), sort="date")  # "Belarus" stemmed
+    assert ids(results) == ["06ANKARA50", "07BAKU595", "09STATE1"]
+    assert results.total == 3
+
+
+def test_sort_orders(index):
+    everything = wq.Every()
+    assert ids(index.search(everything, sort="date")) == [
+        "06ANKARA50", "07BAKU568", "07BAKU595", "08MINSK100", "09STATE1"]
+    assert ids(index.search(everything, sort="-date")) == [
+        "09STATE1", "08MINSK100", "07BAKU595", "07BAKU568", "06ANKARA50"]
+    # Relevance: the word in the (boosted) subject and twice in the body ranks 07BAKU595 first.
+    relevant = index.search(wq.Or([wq.Term("subject", "belaru"), body("belaru")]))
+    assert relevant.hits[0].id == "07BAKU595"
+    assert [h.score for h in relevant.hits] == sorted((h.score for h in relevant.hits), reverse=True)
+    assert relevant.hits[0].score > 0
+
+
+def test_undated_cables_sort_last_both_ways(index):
+    undated = replace(make_cable("99UNDATED1", "2000-01-01", "ROME", "Embassy Rome", "SECRET", "PREL",
+                                 "NO DATE", [(1, "S", "Text.")]), created=None)
+    index.add([undated], procs=1)
+    assert ids(index.search(wq.Term("tags", "prel"), sort="date")) == [
+        "06ANKARA50", "07BAKU568", "07BAKU595", "99UNDATED1"]
+    assert ids(index.search(wq.Term("tags", "prel"), sort="-date")) == [
+        "07BAKU595", "07BAKU568", "06ANKARA50", "99UNDATED1"]
+    assert index.search(wq.Term("id", "99UNDATED1")).hits[0].date is None
+
+
+def test_offset_and_limit_page_through_results_keeping_ranks(index):
+    page = index.search(wq.Every(), sort="date", offset=2, limit=2)
+    assert ids(page) == ["07BAKU595", "08MINSK100"]
+    assert [h.rank for h in page.hits] == [3, 4]
+    assert page.total == 5
+
+
+def test_facet_counts_over_all_matches_not_just_the_page(index):
+    results = index.search(wq.Or([wq.Term("subject", "belaru"), body("belaru")]), limit=1,
+                           facets=("tag", "origin", "year", "classification", "month", "captions"))
+    assert results.total == 5 - 0  # every fixture mentions Belarus in its subject or body
+    assert results.facets["tag"] == [("PREL", 3), ("AJ", 2), ("BO", 2), ("PHUM", 2), ("KPAO", 1), ("TU", 1)]
+    assert results.facets["origin"] == [("BAKU", 2), ("ANKARA", 1), ("MINSK", 1), ("STATE", 1)]
+    assert results.facets["year"] == [("2007", 2), ("2006", 1), ("2008", 1), ("2009", 1)]
+    assert results.facets["classification"] == [
+        ("CONFIDENTIAL", 2), ("SECRET", 1), ("SECRET//NOFORN", 1), ("UNCLASSIFIED", 1)]
+    assert results.facets["month"] == [("2007-05", 2), ("2006-03", 1), ("2008-01", 1), ("2009-12", 1)]
+    assert results.facets["captions"] == [("NOFORN", 1), ("SIPDIS", 1)]
+
+
+def test_facets_of_a_narrower_query(index):
+    results = index.search(wq.Term("tags", "prel"))
+    assert results.facets["origin"] == [("BAKU", 2), ("ANKARA", 1)]
+    assert results.facets["tag"] == [("PREL", 3), ("AJ", 2), ("BO", 1), ("PHUM", 1), ("TU", 1)]
+
+
+def test_keyword_fields_are_case_insensitive_and_keep_multiword_values(index):
+    assert ids(index.search(wq.Term("origin", "embassy baku"), sort="date")) == ["07BAKU568", "07BAKU595"]
+    assert ids(index.search(wq.Term("origin", "baku"), sort="date")) == ["07BAKU568", "07BAKU595"]
+    # The whole classification and its base are both terms.
+    assert ids(index.search(wq.Term("classification", "secret"), sort="date")) == ["06ANKARA50", "07BAKU568"]
+    assert ids(index.search(wq.Term("classification", "secret//noforn"))) == ["07BAKU568"]
+    assert ids(index.search(wq.Term("class_level", "2"), sort="date")) == ["06ANKARA50", "07BAKU568"]
+    assert ids(index.search(wq.Term("month", "2007-05"), sort="date")) == ["07BAKU568", "07BAKU595"]
+    assert ids(index.search(wq.Term("day", "2008-01-10"))) == ["08MINSK100"]
+
+
+def test_snippets_come_from_the_matching_paragraphs_with_number_marking_and_spans(index):
+    hit = index.search(body("belaru"), sort="date").hits[1]
+    assert hit.id == "07BAKU595"
+    assert [(s.paragraph, s.marking) for s in hit.snippets] == [(1, "C"), (3, "S/NF")]
+    assert [marked(s) for s in hit.snippets] == [["Belarus"], ["Belarus"]]
+    assert hit.snippets[0].text == "The Ambassador delivered a demarche on Belarus to President Aliyev."
+
+
+def test_snippet_of_an_unnumbered_body_has_no_paragraph_number(index):
+    hit = index.search(body("guidanc")).hits[0]
+    assert hit.id == "09STATE1"
+    assert hit.snippets[0].paragraph is None
+    assert marked(hit.snippets[0]) == ["guidance"]
+
+
+def test_long_paragraph_is_cut_around_the_match(tmp_path):
+    text = " ".join(["filler"] * 80) + " Lukashenko spoke. " + " ".join(["padding"] * 80)
+    cable = make_cable("07MINSK1", "2007-01-01", "MINSK", "Embassy Minsk", "SECRET", "PREL", "LONG",
+                       [(1, "S", text)])
+    with CableIndex.create(tmp_path / "ix") as ix:
+        ix.add([cable], procs=1)
+        snippet = ix.search(body("lukashenko")).hits[0].snippets[0]
+    assert snippet.text.startswith("…") and snippet.text.endswith("…")
+    assert len(snippet.text) < len(text) / 2
+    assert marked(snippet) == ["Lukashenko"]
+
+
+def test_field_only_match_shows_the_subject_when_it_matched(index):
+    hit = index.search(wq.Term("subject", "human")).hits[0]
+    assert hit.id == "08MINSK100"
+    assert [(s.paragraph, s.text, marked(s)) for s in hit.snippets] == [
+        (None, "BELARUS HUMAN RIGHTS UPDATE", ["HUMAN"])]
+
+
+def test_field_only_match_shows_the_first_paragraph_otherwise(index):
+    hit = index.search(wq.Term("tags", "tu")).hits[0]
+    assert hit.id == "06ANKARA50"
+    assert [(s.paragraph, s.marking, s.text, s.matches) for s in hit.snippets] == [
+        (1, "S", "Pipeline talks with Azerbaijan continue.", ())]
+
+
+def test_para_query_requires_the_words_in_one_paragraph(index):
+    # Both words occur in 07BAKU595 and 07BAKU568, but never in the same paragraph.
+    both = [body("lukashenko"), body("belaru")]
+    assert ids(index.search(wq.And(both), sort="date")) == ["07BAKU595"]
+    assert ids(index.search(para(wq.Term("ptext", "lukashenko"), wq.Term("ptext", "belaru")))) == []
+
+
+def test_para_query_filters_by_marking_and_reports_the_paragraph(index):
+    results = index.search(para(wq.Term("ptext", "lukashenko"), wq.Term("marking", "s")))
+    assert ids(results) == ["07BAKU568"]  # 07BAKU595's Lukashenko paragraph is marked (C)
+    (snippet,) = results.hits[0].snippets
+    assert (snippet.paragraph, snippet.marking, marked(snippet)) == (1, "S", ["Lukashenko"])
+    # "S/NF" paragraphs are found by the base marking "s" as well as by "s/nf".
+    assert ids(index.search(para(wq.Term("marking", "s/nf")), sort="date")) == ["06ANKARA50", "07BAKU595"]
+
+
+def test_para_query_combined_with_fields(index):
+    # And(field, NestedParent) made Whoosh's own NestedParent raise ReadTooFar.
+    q = wq.And([wq.Term("tags", "prel"), para(wq.Term("ptext", "belaru"), wq.Term("marking", "s"))])
+    results = index.search(q, sort="date")
+    assert ids(results) == ["06ANKARA50", "07BAKU595"]
+    assert [(s.paragraph, s.marking) for s in results.hits[1].snippets] == [(3, "S/NF")]
+    assert ids(index.search(wq.And([wq.Term("tags", "tu"), para(wq.Term("ptext", "lukashenko"))]))) == []
+    # An unnumbered body is one paragraph.
+    assert ids(index.search(wq.And([wq.Term("tags", "kpao"), para(wq.Term("ptext", "belaru"))]))) == [
+        "09STATE1"]
+
+
+def test_hit_fields(index):
+    hit = index.search(wq.Term("id", "07BAKU595")).hits[0]
+    assert (hit.rank, hit.id, hit.origin, hit.origin_name, hit.classification, hit.tags) == (
+        1, "07BAKU595", "BAKU", "Embassy Baku", "CONFIDENTIAL", ("PHUM", "PREL", "BO", "AJ"))
+    assert hit.date == datetime(2007, 5, 16, 13, 24, tzinfo=timezone.utc)
+    assert hit.subject.startswith("DEMARCHE DELIVERED")
+
+
+def test_no_match_gives_empty_results_and_facets(index):
+    results = index.search(body("nonexistentword"))
+    assert (results.total, results.hits, results.facets["tag"]) == (0, (), [])
+
+
+def test_bad_sort_or_facet_is_a_clear_error(index):
+    from cablesearch.errors import CablesearchError
+    with pytest.raises(CablesearchError, match="sort"):
+        index.search(wq.Every(), sort="size")
+    with pytest.raises(CablesearchError, match="facet"):
+        index.search(wq.Every(), facets=("subject",))
+
+
+# --- records, citations, stats, values ---------------------------------------------------------
+
+def test_get_returns_the_cable_exactly_as_indexed(index):
+    for cable in CABLES:
+        assert index.get(cable.reference_id) == cable
+    assert index.get("99NOWHERE1") is None
+    assert "07BAKU595" in index and "99NOWHERE1" not in index
+
+
+def test_cites_marks_references_missing_from_the_index(index):
+    cites = index.cites("07BAKU595")
+    assert [(c.label, c.id, c.in_index, c.subject) for c in cites] == [
+        ("A", "07BAKU568", True, "AZERBAIJAN AND BELARUS: LUKASHENKO VISIT"),
+        ("B", "07STATE61831", False, "")]
+    assert index.cites("99NOWHERE1") is None
+    assert [h.id for h in index.cited_by("07BAKU595")] == ["08MINSK100"]
+    assert [h.id for h in index.cited_by("07BAKU568")] == ["07BAKU595"]
+
+
+def test_stats(index):
+    stats = index.stats()
+    assert stats.cables == 5
+    assert stats.first_date == datetime(2006, 3, 1, 12, tzinfo=timezone.utc)
+    assert stats.last_date == datetime(2009, 12, 31, 23, tzinfo=timezone.utc)
+    assert stats.classifications == [("CONFIDENTIAL", 2), ("SECRET", 1), ("SECRET//NOFORN", 1),
+                                      ("UNCLASSIFIED", 1)]
+    assert stats.size_bytes > 0
+
+
+def test_values_for_completion(index):
+    assert index.values("tag") == [("PREL", 3), ("AJ", 2), ("BO", 2), ("PHUM", 2), ("KPAO", 1), ("TU", 1)]
+    assert index.values("tags", "p") == [("PREL", 3), ("PHUM", 2)]
+    assert index.values("from", "b") == [("BAKU", 2)]
+    assert index.values("to") == [("STATE", 5)]
+    assert index.values("refs") == [("07BAKU568", 1), ("07BAKU595", 1), ("07STATE61831", 1)]
+    assert index.values("id", "07") == [("07BAKU568", 1), ("07BAKU595", 1)]
+    assert index.values("tag", "P", limit=1) == [("PREL", 3)]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def test_reindexing_is_idempotent_and_replaces_changed_cables(index):
+    again = index.add(CABLES, procs=1)
+    assert (again.added, again.replaced, again.unchanged, again.rejected) == (0, 0, 5, 0)
+    changed = replace(BAKU568, subject="AZERBAIJAN: OIL TALKS")
+    summary = index.add([changed, replace(MINSK100, source="elsewhere.txt")], procs=1)
+    assert (summary.added, summary.replaced, summary.unchanged) == (0, 1, 1)  # source is not content
+    assert index.get("07BAKU568") == changed
+    assert ids(index.search(wq.Term("subject", "lukashenko"))) == []
+    assert index.stats().cables == 5
+    assert_consistent(index, {c.reference_id: c for c in (*CABLES, changed)})
+
+
+def test_same_id_twice_in_one_run_keeps_the_last(tmp_path):
+    changed = replace(BAKU568, subject="SECOND VERSION")
+    with CableIndex.create(tmp_path / "ix") as ix:
+        summary = ix.add([BAKU568, BAKU595, changed, BAKU595], procs=1)
+        assert (summary.added, summary.replaced, summary.unchanged) == (2, 1, 1)
+        assert ix.get("07BAKU568") == changed
+        assert_consistent(ix, {"07BAKU568": changed, "07BAKU595": BAKU595})
+
+
+def test_rejected_inputs_are_counted_and_logged_beside_the_index(tmp_path):
+    bad = [FakeReadError("cables/broken.txt", "no reference id: not a cable"),
+           FakeReadError("cables.csv:17", "bad quoting")]
+    with CableIndex.create(tmp_path / "ix") as ix:
+        summary = ix.add([BAKU595, bad[0], BAKU568, bad[1]], procs=1)
+        assert (summary.added, summary.rejected) == (2, 2)
+        assert list(summary.errors) == bad
+        assert summary.log_path == tmp_path / "ix" / REJECTED_LOG
+        lines = summary.log_path.read_text().splitlines()
+        assert lines[0].startswith("# ")
+        assert lines[1:] == ["cables/broken.txt\tno reference id: not a cable", "cables.csv:17\tbad quoting"]
+        assert ix.stats().cables == 2
+        assert "2 rejected" in str(summary)
+
+
+def test_batches_commit_separately_and_report_progress(tmp_path):
+    events = []
+    with CableIndex.create(tmp_path / "ix") as ix:
+        summary = ix.add(CABLES, procs=1, batch_size=2, progress=lambda p: events.append(
+            (p.event, p.read, p.committed, p.batches)))
+    assert summary.batches == 3
+    assert [e for e in events if e[0] == "commit"] == [("commit", 2, 2, 1), ("commit", 4, 4, 2),
+                                                      ("commit", 5, 5, 3)]
+    assert [e[1] for e in events if e[0] == "read"] == [1, 2, 3, 4, 5]
+
+
+def test_both_cores_build_the_same_index(tmp_path, index, monkeypatch):
+    monkeypatch.setattr("cablesearch.index.SMALL_BATCH_DOCS", 0)  # sub-processes even for tiny batches
+    with CableIndex.create(tmp_path / "mp") as ix:
+        summary = ix.add(CABLES, procs=2, batch_size=2)
+        assert summary.added == 5
+        query = wq.Or([wq.Term("subject", "belaru"), body("belaru")])
+        one, two = index.search(query, sort="date"), ix.search(query, sort="date")
+        assert ids(one) == ids(two) and one.facets == two.facets
+        assert [h.snippets for h in one.hits] == [h.snippets for h in two.hits]
+        assert_consistent(ix, {c.reference_id: c for c in CABLES})
+
+
+def test_ctrl_c_keeps_the_last_commit_and_says_so(tmp_path):
+    def interrupted():
+        yield from CABLES[:3]
+        raise KeyboardInterrupt
+    with CableIndex.create(tmp_path / "ix") as ix:
+        with pytest.raises(IndexingInterrupted) as caught:
+            ix.add(interrupted(), procs=1, batch_size=2)
+        assert caught.value.summary.added == 2
+        assert "run the same command again" in str(caught.value).lower()
+        assert ix.stats().cables == 2
+        rerun = ix.add(CABLES, procs=1, batch_size=2)
+        assert (rerun.added, rerun.unchanged) == (3, 2)
+        assert_consistent(ix, {c.reference_id: c for c in CABLES})
+
+
+def test_delete_removes_cable_and_paragraphs(index):
+    assert index.delete(["07BAKU568", "99NOWHERE1"]) == 1
+    assert index.get("07BAKU568") is None
+    assert ids(index.search(para(wq.Term("ptext", "lukashenko")))) == ["07BAKU595"]
+    assert_consistent(index, {c.reference_id: c for c in CABLES if c is not BAKU568})
+
+
+def assert_consistent(ix: CableIndex, expected: dict[str, Cable]) -> None:
+    """One cable document per id, followed by exactly its paragraphs, and nothing else."""
+    check_consistent(ix, expected)
+
+
+def check_consistent(ix: CableIndex, expected: dict[str, Cable] | None = None) -> list[str]:
+    """Walk every live document; returns the cable ids in index order."""
+    with ix._lock:
+        searcher = ix.searcher()
+        reader = searcher.reader()
+        seen, current, paras = [], None, []
+
+        def close_group():
+            if current is not None:
+                cable = ix.get(current)
+                wanted = [p.number for p in cable.paragraphs] or ([None] if cable.body else [])
+                assert paras == wanted, f"{current}: paragraphs {paras} != {wanted}"
+
+        for docnum in reader.all_doc_ids():
+            stored = reader.stored_fields(docnum)
+            if stored["kind"] == "cable":
+                close_group()
+                current, paras = stored["id"], []
+                seen.append(current)
+            else:
+                assert stored["cable"] == current, f"paragraph of {stored['cable']} after {current}"
+                paras.append(stored.get("pnum"))
+        close_group()
+    assert len(seen) == len(set(seen)), "duplicate cable ids"
+    if expected is not None:
+        assert sorted(seen) == sorted(expected)
+        for rid, cable in expected.items():
+            assert ix.get(rid) == cable
+    return seen
+
+
+# --- opening and the default location ----------------------------------------------------------
+
+def test_create_refuses_an_existing_index_and_open_needs_one(tmp_path, index):
+    with pytest.raises(IndexExistsError):
+        CableIndex.create(index.path)
+    with pytest.raises(IndexNotFoundError) as caught:
+        CableIndex.open(tmp_path / "missing")
+    assert f"cablesearch index PATH --index {tmp_path / 'missing'}" in str(caught.value)
+    with CableIndex.open(index.path) as reopened:
+        assert reopened.stats().cables == 5
+
+
+def test_resolve_index_path_order(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("CABLESEARCH_INDEX", raising=False)
+    assert resolve_index_path(None) == tmp_path / "xdg" / "cablesearch" / "index"
+    (tmp_path / "index").mkdir()
+    assert resolve_index_path(None) == Path("index")
+    monkeypatch.setenv("CABLESEARCH_INDEX", str(tmp_path / "env"))
+    assert resolve_index_path(None) == tmp_path / "env"
+    assert resolve_index_path(str(tmp_path / "cli")) == tmp_path / "cli"
+
+
+def test_open_index_names_the_command_for_a_missing_explicit_index(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="cablesearch index PATH --index"):
+        open_index(str(tmp_path / "nothing"))
+
+
+def test_open_index_builds_the_default_index_from_the_examples(tmp_path, monkeypatch):
+    pytest.importorskip("cablesearch.readers", reason="readers (issue 2) not landed yet")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("CABLESEARCH_INDEX", raising=False)
+    said = []
+    with open_index(None, status=said.append) as ix:
+        assert ix.path == tmp_path / "xdg" / "cablesearch" / "index"
+        assert "07BAKU595" in ix
+        assert ids(ix.search(wq.And([wq.Term("tags", "phum"), wq.Term("origin", "baku")]))) == ["07BAKU595"]
+    assert len(said) == 1 and "cablesearch index PATH --index" in said[0]
+    with open_index(None, status=said.append) as again:  # second time: opened, nothing said
+        assert again.stats().cables >= 1
+    assert len(said) == 1
+
+
+def test_seed_cable_parsed_and_found_by_query_text(tmp_path):
+    parser = pytest.importorskip("cablesearch.parser")
+    seed = Path(__file__).parent / "data" / "07BAKU595.txt"
+    cable = parser.parse_cable(seed.read_text(encoding="utf-8"), source=str(seed))
+    with CableIndex.create(tmp_path / "ix") as ix:
+        ix.add([cable], procs=1)
+        assert ix.get(cable.reference_id) == cable
+        hit = ix.search(para(wq.Term("ptext", "lukashenko"))).hits[0]
+        assert hit.id == "07BAKU595"
+        assert all("Lukashenko" in marked(s) for s in hit.snippets)
+        try:
+            from cablesearch.query import compile_query  # noqa: F401
+        except ImportError:
+            return
+        results = ix.search("tag:PHUM from:BAKU")
+        assert ids(results) == ["07BAKU595"] and results.query == "tag:PHUM from:BAKU"

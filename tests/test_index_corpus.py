@@ -1,0 +1,114 @@
+"""Index every real cable of ../shared/corpus/cables/ and check counts against the parsed records.
+
+One index (built once for the module, with both cores) answers all checks here: the cable
+count and the facet counts per tag, origin, year and classification must equal what the parsed
+records give when counted directly in Python.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from whoosh import query as wq
+
+from cablesearch import CableIndex
+from cablesearch.model import Cable
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CABLES_DIR = CORPUS / "cables"
+
+pytestmark = pytest.mark.skipif(not CABLES_DIR.is_dir(),
+                                reason=f"real corpus folder {CABLES_DIR} is absent")
+
+
+def read_corpus() -> list:
+    """Cables and read errors, in file order, through the readers when they exist."""
+    try:
+        from cablesearch.readers import read_cables
+    except ImportError:  # readers (issue 2) not landed yet: parse file by file
+        from cablesearch.parser import CableParseError, parse_cable
+        items = []
+        for path in sorted(CABLES_DIR.glob("*.txt")):
+            try:
+                items.append(parse_cable(path.read_text(encoding="utf-8"), source=str(path)))
+            except CableParseError as error:
+                items.append(error)
+        return items
+    return list(read_cables([CABLES_DIR]))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    items = read_corpus()
+    cables = [c for c in items if isinstance(c, Cable)]
+    index = CableIndex.create(tmp_path_factory.mktemp("corpus") / "ix")
+    summary = index.add(items, procs=2)
+    yield index, items, cables, summary
+    index.close()
+
+
+def by_id(cables: list[Cable]) -> dict[str, Cable]:
+    """What the index must hold: the last cable read for each reference id."""
+    return {c.reference_id: c for c in cables}
+
+
+def test_every_input_is_accounted_for(corpus):
+    index, items, cables, summary = corpus
+    latest = by_id(cables)
+    assert summary.read == len(items)
+    assert summary.rejected == len(items) - len(cables)
+    assert summary.added == len(latest)
+    assert summary.added + summary.replaced + summary.unchanged == len(cables)
+    assert index.stats().cables == len(latest)
+    if summary.rejected:
+        logged = summary.log_path.read_text(encoding="utf-8").splitlines()
+        assert len([line for line in logged if not line.startswith("#")]) == summary.rejected
+
+
+def test_facet_counts_equal_counts_of_the_parsed_records(corpus):
+    index, _, cables, _ = corpus
+    latest = by_id(cables).values()
+    expected = {
+        "tag": Counter(t for c in latest for t in set(c.tags)),
+        "origin": Counter(c.origin or c.origin_name for c in latest if c.origin or c.origin_name),
+        "year": Counter(f"{c.created:%Y}" for c in latest if c.created),
+        "classification": Counter(c.classification for c in latest if c.classification),
+    }
+    results = index.search(wq.Every(), limit=1, facets=tuple(expected))
+    assert results.total == len(latest)
+    for name, counts in expected.items():
+        assert dict(results.facets[name]) == dict(counts), name
+        assert [n for _, n in results.facets[name]] == sorted(counts.values(), reverse=True)
+
+
+def test_keyword_search_counts_equal_counts_of_the_parsed_records(corpus):
+    index, _, cables, _ = corpus
+    latest = list(by_id(cables).values())
+    tag, _ = Counter(t for c in latest for t in set(c.tags)).most_common(1)[0]
+    origin, _ = Counter(c.origin for c in latest if c.origin).most_common(1)[0]
+    for q, matching in [
+        (wq.Term("tags", tag.lower()), [c for c in latest if tag in c.tags]),
+        (wq.Term("origin", origin.lower()), [c for c in latest if c.origin == origin]),
+        (wq.Term("year", "2009"), [c for c in latest if c.created and c.created.year == 2009]),
+    ]:
+        results = index.search(q, limit=5, sort="-date", facets=())
+        assert results.total == len(matching), q
+        newest = sorted((c.created for c in matching if c.created), reverse=True)[:5]
+        assert [h.date for h in results.hits] == newest
+
+
+def test_records_come_back_exactly(corpus):
+    index, _, cables, _ = corpus
+    latest = by_id(cables)
+    for rid in sorted(latest)[::500]:
+        assert index.get(rid) == latest[rid]
+
+
+def test_reindexing_the_corpus_changes_nothing(corpus):
+    index, items, cables, _ = corpus
+    sample = items[::20]
+    summary = index.add(sample, procs=1)
+    sample_cables = [c for c in sample if isinstance(c, Cable)]
+    assert (summary.added, summary.replaced, summary.unchanged) == (0, 0, len(sample_cables))
+    assert index.stats().cables == len(by_id(cables))

@@ -1,0 +1,299 @@
+"""The REPL: completion and highlighting from the grammar, and whole sessions driven through
+prompt_toolkit's pipe input (results, :show, :export, a malformed query, Ctrl-D), plus one run
+of the real `cablesearch` program in a pseudo-terminal."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from cablesearch.index import CableIndex
+from cablesearch.parser import CableParseError, parse_cable
+from cablesearch.repl import CableCompleter, Repl, history_path, line_fragments
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+EXAMPLES = ROOT / "cablesearch" / "examples"
+XDG = ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+
+
+def fixture_cables():
+    """The hand-written fixture cables and the bundled examples that parse (some fixtures are
+    deliberately broken for the parser's tests)."""
+    for path in sorted([*DATA.glob("*.txt"), *EXAMPLES.glob("*.txt")]):
+        try:
+            yield parse_cable(path.read_text(encoding="utf-8", errors="replace"), source=str(path))
+        except CableParseError:
+            continue
+
+
+@pytest.fixture(scope="module")
+def index_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("repl") / "index"
+    with CableIndex.create(path) as idx:
+        idx.add(fixture_cables(), procs=1)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch, tmp_path):
+    for name in XDG:
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.delenv("CABLESEARCH_INDEX", raising=False)
+
+
+@pytest.fixture()
+def index(index_path):
+    with CableIndex.open(index_path) as idx:
+        yield idx
+
+
+# --- completion ---------------------------------------------------------------------------------
+
+def complete(completer, text: str, cursor: int | None = None) -> list:
+    cursor = len(text) if cursor is None else cursor
+    return list(completer.get_completions(Document(text, cursor), CompleteEvent(text_inserted=True)))
+
+
+def texts(completions) -> list[str]:
+    return [c.text for c in completions]
+
+
+def test_field_names_and_aliases_complete_with_help(index):
+    got = complete(CableCompleter(index.values), "ta")
+    assert "tag:" in texts(got) and "tags:" in texts(got)
+    meta = {c.text: c.display_meta_text for c in got}
+    assert "TAGS" in meta["tags:"]
+    assert all(c.start_position == -2 for c in got)
+
+
+def test_tag_values_come_from_the_index_with_counts(index):
+    got = complete(CableCompleter(index.values), "from:BAKU tag:PH")
+    assert "PHUM" in texts(got)
+    phum = next(c for c in got if c.text == "PHUM")
+    assert phum.start_position == -2
+    assert re.fullmatch(r"\d+ cables?", phum.display_meta_text)
+
+
+def test_origin_values_by_prefix_case_insensitive(index):
+    got = texts(complete(CableCompleter(index.values), "from:ba"))
+    assert "BAKU" in got
+    assert all(t.upper().startswith(("BA", '"BA')) for t in got)
+
+
+def test_completion_in_the_middle_of_a_query(index):
+    text = "tag:PH belarus"
+    got = texts(complete(CableCompleter(index.values), text, cursor=len("tag:PH")))
+    assert "PHUM" in got
+
+
+def test_operators_offered_between_terms(index):
+    got = texts(complete(CableCompleter(index.values), "belarus "))
+    assert {"AND ", "OR ", "NOT "} <= set(got)
+
+
+def test_nothing_to_complete_inside_a_phrase(index):
+    assert complete(CableCompleter(index.values), '"human rig') == []
+
+
+def test_reference_ids_complete_by_prefix(index):
+    assert "07BAKU595" in texts(complete(CableCompleter(index.values), "belarus 07BA"))
+    assert "07BAKU595" in texts(complete(CableCompleter(index.values), ":show 07ba"))
+
+
+def test_dates_and_levels_complete(index):
+    assert "2007" in texts(complete(CableCompleter(index.values), "date:20"))
+    assert "2007-05" in texts(complete(CableCompleter(index.values), "date:2007-"))
+    assert texts(complete(CableCompleter(index.values), "class:>=S")) == ["SECRET"]
+    assert {">=", "<"} <= set(texts(complete(CableCompleter(index.values), "class:")))
+
+
+def test_paragraph_scope_completes_marking_only(index):
+    got = texts(complete(CableCompleter(index.values), "para:(Belarus ma"))
+    assert got == ["marking:"]
+    assert "S/NF" in texts(complete(CableCompleter(index.values), "para:(marking:S"))
+
+
+def test_unknown_field_offers_nothing(index):
+    assert complete(CableCompleter(index.values), "tga:PH") == []
+
+
+def test_commands_complete_with_help():
+    got = complete(CableCompleter(), ":s")
+    assert {":show", ":sort"} <= set(texts(got))
+    assert all(c.display_meta_text for c in got)
+    assert texts(complete(CableCompleter(), ":sort -")) == ["-date"]
+    assert texts(complete(CableCompleter(), ":format j")) == ["json", "jsonl"]
+
+
+# --- highlighting -------------------------------------------------------------------------------
+
+def styles_of(text: str) -> dict[str, str]:
+    return {piece: style for style, piece in line_fragments(text)}
+
+
+def test_highlighting_uses_the_grammar_tokens():
+    frags = line_fragments('tag:PHUM AND "human rights"')
+    assert "".join(t for _, t in frags) == 'tag:PHUM AND "human rights"'
+    styles = styles_of('tag:PHUM AND "human rights"')
+    assert styles["tag:"] == "class:q.field"
+    assert styles["PHUM"] == "class:q.value"
+    assert styles["AND"] == "class:q.operator"
+    assert styles['"human rights"'] == "class:q.phrase"
+
+
+def test_malformed_query_is_underlined_at_its_column():
+    frags = line_fragments("belarus tag:(PHUM")
+    underlined = "".join(t for style, t in frags if "q.error" in style)
+    assert underlined and underlined in "tag:(PHUM"
+    assert not any("q.error" in style for style, _ in line_fragments("belarus tag:PHUM"))
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+def session(index, keys: str, **options) -> tuple[str, list[str], int]:
+    """Run a REPL session on `keys`; returns what it printed, what it paged, and the exit status."""
+    out, paged = io.StringIO(), []
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys)
+        repl = Repl(index, input=pipe, output=DummyOutput(), out=out, history=InMemoryHistory(),
+                    pager=paged.append, colour=False, **options)
+        status = repl.run()
+    return out.getvalue(), paged, status
+
+
+def test_query_shows_numbered_results_then_ctrl_d_leaves(index):
+    out, _, status = session(index, "tag:PHUM from:BAKU\r\x04")
+    assert status == 0
+    line = next(line for line in out.splitlines() if "07BAKU595" in line)
+    assert line.startswith("1. 2007-05-16  07BAKU595")
+    assert "¶" in out
+
+
+def test_show_opens_the_cable_in_the_pager(index):
+    out, paged, _ = session(index, "tag:PHUM from:BAKU\r:show 1\r:show 07baku595\r\x04")
+    assert len(paged) == 2 and paged[0] == paged[1]
+    assert paged[0].startswith("07BAKU595  DEMARCHE DELIVERED")
+    assert "¶2 (C)" in paged[0]
+
+
+def test_export_writes_the_last_results(index, tmp_path):
+    jsonl, table = tmp_path / "hits.jsonl", tmp_path / "hits.csv"
+    out, _, _ = session(index, f"tag:PHUM\r:export {jsonl}\r:export {table}\r\x04")
+    ids = [json.loads(line)["id"] for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert "07BAKU595" in ids
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ids
+    assert f"wrote {len(ids)} cable" in out
+
+
+def test_malformed_query_shows_the_caret_and_does_not_run(index):
+    # after the error the query stays on the line to be fixed: Ctrl-U clears it, then Ctrl-D leaves
+    out, _, status = session(index, 'tag:(PHUM\r\x15\x04')
+    assert status == 0
+    lines = out.splitlines()
+    query_line = next(i for i, line in enumerate(lines) if line.strip() == "tag:(PHUM")
+    assert lines[query_line + 1].strip() == "^"
+    assert "07BAKU595" not in out
+
+
+def test_commands_sort_limit_format_facets_refs_help(index):
+    keys = (":limit 1\r:sort date\r:format jsonl\rdate:1900..2100\r:format text\r:facets tag\r"
+            ":refs 07BAKU595\r:help\r:bogus\r:quit\r")
+    out, paged, status = session(index, keys)
+    assert status == 0
+    jsonl = [line for line in out.splitlines() if line.startswith("{")]
+    assert len(jsonl) == 1 and json.loads(jsonl[0])["rank"] == 1
+    assert "PHUM" in out.split("tag\n", 1)[1]  # the facet table after its heading
+    assert "07BAKU568" in out and "not in the index" in out
+    assert paged and "tags, tag" in paged[-1] and ":export FILE" in paged[-1]  # help from FIELDS
+    assert "unknown command :bogus" in out
+
+
+def test_toolbar_shows_count_sort_and_last_query(index):
+    out, paged = io.StringIO(), []
+    with create_pipe_input() as pipe:
+        pipe.send_text("belarus\r\x04")
+        repl = Repl(index, input=pipe, output=DummyOutput(), out=out, history=InMemoryHistory(),
+                    pager=paged.append, colour=False)
+        repl.run()
+        toolbar = "".join(t for _, t in repl.toolbar())
+    assert re.search(r"\d+ cables?", toolbar) and "sort: relevance" in toolbar
+    assert re.search(r"last: \d+ hits? in \d+ ms", toolbar)
+
+
+def test_history_lives_in_the_xdg_state_dir(tmp_path):
+    assert history_path() == tmp_path / "xdg_state_home" / "cablesearch" / "history"
+
+
+# --- the real program in a pseudo-terminal ------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]|\r")
+
+
+def read_until(fd: int, pattern: str, deadline: float) -> str:
+    """Read the terminal until `pattern` appears (escape codes removed) or the deadline passes."""
+    seen = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            if b"\x1b[6n" in chunk:  # answer the cursor position request, as a terminal does
+                os.write(fd, b"\x1b[1;1R")
+            seen += chunk
+            if re.search(pattern, ANSI.sub("", seen.decode("utf-8", "replace"))):
+                break
+    return ANSI.sub("", seen.decode("utf-8", "replace"))
+
+
+def test_repl_in_a_pseudo_terminal(index_path, tmp_path):
+    env = {**os.environ, "NO_COLOR": "1", "PAGER": "cat", "TERM": "xterm",
+           "CABLESEARCH_INDEX": str(index_path),
+           **{name: str(tmp_path / name.lower()) for name in XDG}}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real program on a terminal
+        os.execve(sys.executable, [sys.executable, "-m", "cablesearch"], env)
+    try:
+        import fcntl
+        import termios
+
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        deadline = time.monotonic() + 60
+        banner = read_until(fd, r"sort: relevance", deadline)
+        assert "cablesearch" in banner and re.search(r"\d+ cables? · sort: relevance", banner)  # toolbar
+        os.write(fd, b"tag:PHUM from:BAKU\r")
+        shown = read_until(fd, r"07BAKU595.*\n.*¶", deadline)
+        assert re.search(r"1\. 2007-05-16\s+07BAKU595\s+CONFIDENTIAL\s+BAKU", shown)
+        assert re.search(r"last: \d+ hits? in \d+ ms", read_until(fd, r"last: \d+ hits?", deadline))
+        os.write(fd, b":quit\r")
+        read_until(fd, r"$^", deadline)
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        assert history_path().read_text(encoding="utf-8").count("tag:PHUM from:BAKU") == 1
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
