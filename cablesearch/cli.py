@@ -74,7 +74,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise CablesearchError("--offset must not be negative")
     fields = _split_list(args.fields) or None
     if fields:
-        presenters.check_fields(fields, csv_format=args.format == "csv")
+        presenters.check_fields(fields)
     facets = tuple(_split_list(args.facets))
     if args.format == "text" and not args.count and facets and "month" not in facets:
         facets += ("month",)  # the timeline under the hits
@@ -281,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--format", "-f", choices=QUERY_FORMATS, default="text", help="output format")
     sub.add_argument("--fields", metavar="F,F,...",
                      help="fields of each hit for json/jsonl/csv (rank,id,date,origin,origin_name,"
-                          "classification,tags,subject,score,snippets,snippet)")
+                          "classification,tags,subject,score,snippets,snippet,paragraph)")
     sub.add_argument("--facets", metavar="F,F,...", default=DEFAULT_FACETS,
                      help=f"facet counts to compute (default {DEFAULT_FACETS}; '' for none)")
     sub.add_argument("--count", action="store_true", help="print only the number of matching cables")
@@ -346,6 +346,7 @@ def _report_error(error: BaseException) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (the console script exits with it)."""
     parser = build_parser()
+    argv = _glue_dash_values(sys.argv[1:] if argv is None else list(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors
@@ -363,6 +364,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_NONE
+
+
+def _glue_dash_values(argv: list[str]) -> list[str]:
+    """`--sort -date` -> `--sort=-date`: argparse would read `-date` as an option."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] == "--sort" and arg.startswith("-") and arg.lstrip("-") in SORTS:
+            out[-1] = f"--sort={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def _silence_stdout() -> None:

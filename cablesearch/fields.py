@@ -187,8 +187,8 @@ def build_schema() -> wf.Schema:
         marking=wf.KEYWORD(stored=True, lowercase=True, commas=True),
         ptext=wf.TEXT(analyzer=TEXT_ANALYZER),
         record=wf.COLUMN(columns.CompressedBytesColumn()),
-        # Seconds before the epoch-negated date: sorting on it ascending is newest first, with
-        # undated cables last (the DATETIME column puts them last only in ascending order).
+        # The date as negated seconds since the epoch: sorting on it ascending is newest first
+        # with undated cables last (the DATETIME column puts them last only in ascending order).
         newest_first=wf.COLUMN(columns.NumericColumn("q", default=2**63 - 1)),
     )
     for f in FIELDS:

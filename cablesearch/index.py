@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import sys
 import threading
 import time
 import typing
-from collections import Counter
+from bisect import bisect_right
 from dataclasses import dataclass, fields as dataclass_fields, is_dataclass
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -34,7 +34,8 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from .errors import CablesearchError
-from .fields import FACETS, FIELDS, Kind, build_schema, classification_level, facet_column, facet_name, field_named
+from .fields import (FACETS, FIELDS, Kind, build_schema, classification_level, facet_column, facet_name,
+                     field_named)
 from .model import Cable
 from .results import (Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results, count_facet,
                       hit_snippets)
@@ -247,7 +248,8 @@ class CableIndex:
         self._searcher = None
         self._generation = -1
         self._segment_readers: dict[tuple[str, int], Any] = {}
-        self._facet_maps: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {}
+        self._facet_maps: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {}  # (segment, facet)
+        self._cable_bitsets: dict[str, BitSet] = {}  # segment -> its cable documents
         self._totals: dict[tuple[int, str], list[tuple[str, int]]] = {}
 
     # -- opening ------------------------------------------------------------------------------
@@ -288,6 +290,7 @@ class CableIndex:
             self._segment_readers.clear()
             self._searcher = None
             self._facet_maps.clear()
+            self._cable_bitsets.clear()
 
     def __repr__(self) -> str:
         return f"CableIndex({str(self.path)!r})"
@@ -517,12 +520,11 @@ class CableIndex:
         records = reader.column_reader("record")
         terms = _text_terms(q, reader)
         docs = {docnum: decode_record(records[docnum]) for _, docnum in top}
-        exact = _paragraphs_matched(searcher, q, [r["reference_id"] for r in docs.values()])
+        exact = _paragraphs_matched(searcher, q, list(docs), self._cable_bits)
         hits = []
         for rank, (score, docnum) in enumerate(top, start=offset + 1):
             record = docs[docnum]
-            rid = record["reference_id"]
-            snippets = hit_snippets(record, terms["body"], terms["subject"], exact.get(rid, ()),
+            snippets = hit_snippets(record, terms["body"], terms["subject"], exact.get(docnum, ()),
                                     terms["ptext"])
             hits.append(_hit(record, rank, float(score) if scored else 0.0, snippets))
         return hits
@@ -546,17 +548,23 @@ class CableIndex:
 
     def _cable_bits(self, leaf_reader) -> BitSet:
         """The cable documents of one segment (deleted ones too: harmless for NestedParent)."""
-        key = (leaf_reader.segment().segment_id(), "")
-        bits = self._facet_maps.get(key)
+        if leaf_reader.segment() is None:  # an empty index
+            return BitSet()
+        key = leaf_reader.segment().segment_id()
+        bits = self._cable_bitsets.get(key)
         if bits is None:
             bits = BitSet(leaf_reader.postings("kind", "cable").all_ids(), size=leaf_reader.doc_count_all())
-            self._facet_maps[key] = bits
+            self._cable_bitsets[key] = bits
         return bits
 
     def _leaves(self, searcher):
-        return [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
+        """(segment reader, docnum offset) per segment; none for an empty index."""
+        leaves = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
+        return [(reader, offset) for reader, offset in leaves if reader.segment() is not None]
 
     def _count(self, searcher, name: str, by_segment: dict[int, list[int]]) -> list[tuple[str, int]]:
+        if not any(by_segment.values()):
+            return []
         leaves = self._leaves(searcher)
         maps = [self._facet_map(reader, name) for reader, _ in leaves]
         self._forget_old_segments(leaves)
@@ -567,6 +575,8 @@ class CableIndex:
         live = {reader.segment().segment_id() for reader, _ in leaves}
         for key in [k for k in self._facet_maps if k[0] not in live]:
             del self._facet_maps[key]
+        for key in [k for k in self._cable_bitsets if k not in live]:
+            del self._cable_bitsets[key]
 
     def get(self, reference_id: str) -> Cable | None:
         """The cable with this reference id, exactly as indexed, or None."""
@@ -609,27 +619,24 @@ class CableIndex:
     def values(self, field: str, prefix: str = "", limit: int = 50) -> list[tuple[str, int]]:
         """Indexed values of a keyword/id field starting with `prefix` (any case), most cables first."""
         name = facet_name(field)
+        f = field_named(field)
         with self._lock:
             if name is not None:
-                counts = _retry(lambda: self._all_values(name))
                 folded = prefix.casefold()
+                counts = _retry(lambda: self._all_values(name))
                 return [(v, n) for v, n in counts if v.casefold().startswith(folded)][:limit]
-            f = field_named(field)
-            if f is None or f.kind not in (Kind.ID, Kind.KEYWORD, Kind.LEVEL):
-                raise CablesearchError(f"no values to list for field {field!r}")
-            reader = self.searcher().reader()
-            wanted = prefix if f.kind is Kind.ID else prefix.lower()
-            out = []
-            for term in reader.expand_prefix(f.name, wanted.upper() if f.kind is Kind.ID else wanted):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                out.append((text, reader.doc_frequency(f.name, term)))
-                if f.kind is Kind.ID and len(out) >= limit:
-                    break
-            return sorted(out, key=lambda kv: (-kv[1], kv[0]))[:limit]
+            if f is not None and f.kind is Kind.ID:  # reference ids: one cable each
+                searcher = self.searcher()
+                found = (t.decode("utf-8") if isinstance(t, bytes) else t
+                         for t in searcher.reader().expand_prefix(f.name, prefix.upper()))
+                live = (rid for rid in found if searcher.document_number(id=rid) is not None)
+                return [(rid, 1) for rid in islice(live, limit)]
+        raise CablesearchError(f"no values to list for field {field!r}")
 
     def _all_values(self, name: str) -> list[tuple[str, int]]:
+        """Counts of every value of a facet over all live cables (cached until the next commit)."""
         searcher = self.searcher()
-        key = (id(searcher), searcher.reader().generation(), name)
+        key = (self._generation, name)
         counts = self._totals.get(key)
         if counts is None:
             value_lists = []
@@ -637,7 +644,8 @@ class CableIndex:
                 facet = self._facet_map(reader, name)
                 value_lists.extend(v for d, v in facet.items() if not reader.is_deleted(d))
             counts = count_facet(value_lists)
-            self._totals = {key: counts, **{k: v for k, v in self._totals.items() if k[:2] == key[:2]}}
+            self._totals = {k: v for k, v in self._totals.items() if k[0] == self._generation}
+            self._totals[key] = counts
         return counts
 
     def stats(self) -> IndexStats:
@@ -648,16 +656,13 @@ class CableIndex:
                 cables = wq.Term("kind", "cable")
                 count = sum(1 for _ in searcher.docs_for_query(cables))
                 first = last = None
-                if count:
-                    dated = wq.And([cables, wq.Every("date")])
-                    oldest = searcher.search(dated, sortedby="date", limit=1)
-                    newest = searcher.search(dated, sortedby="date", reverse=True, limit=1)
-                    first = oldest[0]["date"].replace(tzinfo=timezone.utc) if len(oldest) else None
-                    last = newest[0]["date"].replace(tzinfo=timezone.utc) if len(newest) else None
+                if count:  # undated cables sort last both ways, so these are dated unless all are undated
+                    first = _date_of(searcher, searcher.search(cables, sortedby="date", limit=1))
+                    last = _date_of(searcher, searcher.search(cables, sortedby="newest_first", limit=1))
                 return IndexStats(path=self.path, cables=count, first_date=first, last_date=last,
                                   classifications=self._all_values("classification"),
                                   size_bytes=sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()),
-                                  segments=len(searcher.leaf_searchers()))
+                                  segments=len(self._leaves(searcher)))
             return _retry(compute)
 
 
@@ -762,16 +767,30 @@ def _text_terms(q: wq.Query, reader) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def _paragraphs_matched(searcher, q: wq.Query, ids: list[str]) -> dict[str, set[int | None]]:
-    """For para:(...) queries: which paragraphs of these cables match the paragraph query."""
+def _paragraphs_matched(searcher, q: wq.Query, hits: Sequence[int],
+                        cable_bits: Callable[[Any], BitSet]) -> dict[int, set[int | None]]:
+    """For para:(...) queries: hit docnum -> numbers of its paragraphs that match the paragraph query.
+
+    A cable's paragraphs are the documents right after it, up to the next cable document, so
+    the paragraph query's matcher only has to visit that range of each hit.
+    """
     inner = [node.child for node in _walk(q) if isinstance(node, NestedParent)]
-    if not inner or not ids:
+    if not inner or not hits:
         return {}
-    paras = wq.And([wq.Or(inner), wq.Term("kind", "para"), wq.Or([wq.Term("cable", i) for i in ids])])
-    out: dict[str, set[int | None]] = {}
-    for docnum in searcher.docs_for_query(paras):
-        stored = searcher.stored_fields(docnum)
-        out.setdefault(stored["cable"], set()).add(stored.get("pnum"))
+    paragraph_query = wq.Or(inner) if len(inner) > 1 else inner[0]
+    leaves = searcher.leaf_searchers()
+    offsets = [offset for _, offset in leaves]
+    out: dict[int, set[int | None]] = {}
+    for docnum in sorted(hits):
+        leaf, offset = leaves[bisect_right(offsets, docnum) - 1]
+        local = docnum - offset
+        end = cable_bits(leaf.reader()).after(local) or leaf.reader().doc_count_all()
+        matcher = paragraph_query.matcher(leaf, leaf.boolean_context())
+        if matcher.is_active():
+            matcher.skip_to(local + 1)
+        while matcher.is_active() and matcher.id() < end:
+            out.setdefault(docnum, set()).add(leaf.stored_fields(matcher.id()).get("pnum"))
+            matcher.next()
     return out
 
 
@@ -786,6 +805,14 @@ def _hit(record: dict[str, Any], rank: int, score: float, snippets) -> Hit:
                origin=record.get("origin", ""), origin_name=record.get("origin_name", ""),
                classification=record.get("classification", ""), tags=tuple(record.get("tags") or ()),
                subject=record.get("subject", ""), score=score, snippets=snippets)
+
+
+def _date_of(searcher, results) -> datetime | None:
+    """The date of the first document of whoosh `results` (tz-aware UTC), if it has one."""
+    if not results.top_n:
+        return None
+    stored = searcher.stored_fields(results.top_n[0][1]).get("date")
+    return stored.replace(tzinfo=timezone.utc) if stored else None
 
 
 def _parse_date(value: str | None) -> datetime | None:

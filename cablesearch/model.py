@@ -28,7 +28,10 @@ class Reference:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A numbered paragraph of the body with its classification marking ("C", "S/NF", "SBU", ...)."""
+    """A numbered paragraph of the body with its classification marking ("C", "S/NF", "SBU", ...).
+
+    Number 0 is text before the first numbered paragraph; unnumbered marked paragraphs ("(C) ...")
+    take the number after the previous one."""
     number: int
     marking: str | None
     text: str

@@ -9,7 +9,8 @@ numbered paragraphs. Variants that are data (station spellings, captions, titles
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from . import stations as st
@@ -27,16 +28,30 @@ class CableParseError(CablesearchError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Patterns (compiled once; every one anchored or bounded so a line is read in linear time)
+# Patterns, compiled once. Most are anchored, and the parser guards them with cheap string tests,
+# so a line costs a few regex matches at most.
 
+# Paragraph classification markings: (C), (S/NF), (SBU), (U//FOUO) ...
+_MARKING = r"(?:TS|S|C|U|SBU|LOU|FOUO|CUI|NF)(?:\s*/{1,2}\s*(?:NF|NOFORN|REL[A-Z ,]*|FOUO|SBU|OC|ORCON|PROPIN|EXDIS|NODIS|SI|TK|HCS|SBU))*(?:\s*-\s*NF)?"
+
+# Layout: partial extracts and their archive blocks, run-together headers, the seed layout
 PARTIAL_NOTE = "This record is a partial extract of the original cable"
-_RE_META_ROWID = re.compile(r"^\d{1,7}$")
 _RE_META_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::\d{2})?)?$")
 _RE_META_ID = re.compile(r"^(\d{2}[A-Z][A-Z0-9]*\d)$")
 _RE_ARCHIVE_ID = re.compile(r"^(\d{2})([A-Z][A-Z0-9]*?[A-Z])(\d+)$")
+_RE_CABLE_DATED = re.compile(r"^\s*C?able dated:\s*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)\]?\s*")
+_RE_RUN_TOGETHER = re.compile(r"(?<=\S)\s*(?=E\.[Oo]\. ?\d{5}|TAGS:|Tags:|SUBJECT:|Subject:|REF:|Classified By:|CLASSIFIED BY:)")
+_RE_HEADER_LABEL = re.compile(
+    r"^\s*(?:REFS?\b|Classified By|CLASSIFIED BY|SUBJECT|TAGS|E\.O\.|EO 1|C O N|S E C|UNCLAS|SIPDIS)")
+_RE_RUN_INTO_BODY = re.compile(
+    r"(?<![:(\-])(?<!\d\.)\s+(?=(?:¶\s*)?\d{1,2}\.\s*\((?:" + _MARKING + r")\)\s|\((?:U|C|S|SBU|S/NF|C/NF|S//NF|C//NF)\)\s+[A-Z])")
+_SEED_HEADER_PROBE = 24
 
+# Transmission furniture: VZCZC, DE, ZNY, date-time groups, FM/TO/INFO, date lines
 _RE_VZCZC = re.compile(r"^(VZCZC[A-Z0-9]*)")
 _RE_DE = re.compile(r"^DE\s+([A-Z]{5,})\s+#(\d{1,6})(?:/(\d{1,3}))?\s+(\d{7})")
+_RE_ZNY = re.compile(r"^ZN[YR]\s+([CSUE])\1{4}\b")
+_ZNY_CLASSES = {"C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
 _RE_DTG = re.compile(
     r"^((?:[ZOPRY]{1,2}\s+){1,3})?(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2}|\d{4})\b")
 _RE_DTG_ANY = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2}|\d{4})\b")
@@ -44,75 +59,78 @@ _RE_PAGE_DTG = re.compile(r"^\s*PAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\
 _RE_DATELINE = re.compile(
     r"^\s*(?:MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY),\s+(\d{1,2})\s+([A-Z]+)\s+(\d{4}),\s+(\d{1,2}):(\d{2})",
     re.I)
+_MONTH_NAMES = {name: i for i, name in enumerate(
+    ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER",
+     "NOVEMBER", "DECEMBER"), start=1)}
 _RE_FM = re.compile(r"^FM\s+([A-Z][A-Z0-9 .,/&'()-]*?)\s*$")
 _RE_TO = re.compile(r"^TO\s+(\S.*)$")
 _RE_INFO = re.compile(r"^INFO\s+(\S.*)$")
 _RE_RECIPIENT = re.compile(
-    r"^(?:([A-Z0-9]{4,8})/)?(.*?)(?:\s+(NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE|FLASH))?(?:\s+(\d{1,5}))?\s*$")
+    r"^(?:([A-Z0-9]{4,8})/)?(.*?)(?:\s+(" + "|".join(st.PRECEDENCES) + r"))?(?:\s+(\d{1,5}))?\s*$")
+
+# The classification banner and handling captions
 _RE_BANNER = re.compile(
-    r"^\s*(?:CLASSIFICATION:\s*)?[\"'.]?(?:\d{1,7}|[CSU]\s?)??(T\s?O\s?P\s+S\s?E\s?C\s?R\s?E\s?T|S\s?E\s?C\s?R\s?E\s?T|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L"
+    r"^\s*(?:CLASSIFICATION:\s*)?[\"'.,]{0,3}(?:\d{1,7}|[CSU]\s?)??(T\s?O\s?P\s+S\s?E\s?C\s?R\s?E\s?T|S\s?E\s?C\s?R\s?E\s?T|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L"
     r"|U\s?N\s?C\s?L\s?A\s?S(?:\s?S\s?I\s?F\s?I\s?E\s?D)?|LIMITED OFFICIAL USE)\b(.*)$")
+_RE_LOWER_BANNER = re.compile(r"^\s*(?:S e c r e t|C o n f i d e n t i a l|Unclas)\b")
 _RE_BANNER_TAIL = re.compile(
     r"^(?P<caveat>(?://[A-Z /]+?|\s+(?:E\s?F\s?T\s?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS))*)\s*"
     r"(?:[A-Z]{0,3}(?:TION|TIN|TON|CION|TIO|TIKN|TINN|TIOQ)\s*(?P<sec>\d{1,2}|Q\d|\dQ)\s*(?:OF|GF|F|O|of)\s*(?P<secs>\d{1,2})\s*)?"
-    r"(?P<station>[A-Z][A-Z .'-]*?)\s*(?P<serial>\d{1,9})\s*(?P<rest>.*)$")
-_RE_EO = re.compile(r"\b[Ee]\.?\s?[Oo]\.?\s*(\d{5})\b\s*:?\s*(.*)$")
-_RE_DECL = re.compile(r"\bDECL(?:ASSIFY)?\s*(?:ON)?\s*:?\s*(.*?)\s*(?:\bTAGS?\b|$)")
-_RE_DECL_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
-_RE_TAGS = re.compile(r"(?:^|\s|(?<=\d))(?:TAGS?E?|TAGSS|Tags)\s*(?::|\.|\s)\s*(.*)$")
-_RE_SUBJECT = re.compile(r"^\s*(?:¶\s*)?(?:SUBJECT|SUBJ|SUBJECT\.|Subject(?=:))\s*[:.]?\s*(.*)$")
-_RE_REF = re.compile(r"^\s*(?:¶\s*)?(?:REFS?|REFERENCES?|REFTEL)\s*[:.]\s*(.*)$|^\s*REF\s+(\S.*)$")
-_RE_CLASSIFIED_BY = re.compile(r"^\s*(?:\((?:U|C|S|SBU)\)\s*)?CLASSIFIED\s+BY\b\s*:?\s*(.*)$", re.I)
-_RE_PAGEBREAK = re.compile(r"^\s*[A-Z][A-Z .'-]*\s+\d{5,9}\s+\d{3}\s+OF\s+\d{3}\s*$")
-_RE_PAGE_LINE = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z]")
-_RE_DASHES = re.compile(r"^\s*[-=_*]{3,}[-=_* ]*$")
-_RE_FURNITURE = re.compile(r"^\s*(?:NNNN|BT|#\d+|END TEXT\.?|\d{4}|ZZH|ZNY.*|ZNR.*)\s*$")
-_RE_REPEAT_BANNER = re.compile(
-    r"^\s*(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE|UNCLAS)(?:\s+(?:NOFORN|SIPDIS|SENSITIVE))*\s*$")
+    r"(?P<station>[A-Z][A-Z .'-]*?)\s+(?P<serial>\d{1,9})\s*(?P<rest>.*)$")
+_RE_CAPTION_WORDS = re.compile(r"\b(SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS)\b")
+_RE_CAPTION_SPLIT = re.compile(r"[\s,;/]+")
+_RE_CAPTION_ANY = re.compile(r"\b(" + "|".join(re.escape(c) for c in st.CAPTIONS) + r")\b")
+_RE_RUN_TOGETHER_CAPTION = re.compile(r"SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS|SENSITIVE")
+_RE_NOFORN = re.compile(r"\bNOFORN\b")
+_RE_SBU = re.compile(r"\bSENSITIVE BUT UNCLASSIFIED\b", re.I)
+_RE_CLASS_LINE = re.compile(r"^(?:CLASS|Class|class)(?:IFICATION|ification)?:\s*\S")
 
-_MARKING = r"(?:TS|S|C|U|SBU|LOU|FOUO|CUI|NF)(?:\s*/{1,2}\s*(?:NF|NOFORN|REL[A-Z ,]*|FOUO|SBU|OC|ORCON|PROPIN|EXDIS|NODIS|SI|TK|HCS|SBU))*(?:\s*-\s*NF)?"
+# Header fields: E.O./DECL, TAGS, SUBJECT, REF, Classified By
+_RE_EO = re.compile(r"\b[Ee]\.?\s?[Oo]\.?\s*(\d{5})\b\s*:?\s*(.*)$")
+_RE_DECL = re.compile(r"\bDECL(?:ASSIFY)?\s*(?:ON)?\s*:?\s*(.*?)\s*(?:(?:\b|(?<=\d))TAGS?\b|$)")
+_RE_DECL_START = re.compile(r"^\s*(?:EO|E\.O\.)?\s*DECL")
+_RE_DECL_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})(?!\d)")
+_RE_NA = re.compile(r"\bN/A\b")
+_RE_TAGS = re.compile(r"(?:^|\s|(?<=\d))(?:" + "|".join(st.TAGS_LABELS) + r")\s*(?::|\.|\s)\s*(.*)$")
+_RE_BEFORE_TAGS = re.compile(r"DECL|\d{5}|N/A|\d/\d\d")
+_RE_TAG_LINE = re.compile(r"^\s*(?:[A-Z]{2,6}[ ,]*){1,6}$")
+_RE_SUBJECT = re.compile(
+    r"^\s*(?:¶\s*)?(?:" + "|".join(l + "(?=:)" if l.istitle() else l for l in st.SUBJECT_LABELS)
+    + r")\b\.?\s*[:.]?\s*(.*)$")
+_RE_SUBJECT_LEAD = re.compile(r"^(?:(?:SUBJECT|SUBJ)\s*:\s*|[:.]\s*)+")
+_RE_MARKUP = re.compile(r"</?\w+>")
+_RE_REF = re.compile(r"^\s*(?:¶\s*)?(?:" + "|".join(st.REF_LABELS) + r")\s*[:.]\s*(.*)$|^\s*REF\s+(\S.*)$")
+_RE_REF_LABEL = re.compile(r"(?:(?<=\s)|^|(?<=[;,]))(?:1?([A-Z])\.|\(([A-Z])\)|([A-Z])\))(?=\s|$)")
+_RE_REF_CABLE = re.compile(
+    r"(?<![A-Z0-9])(?:(?:19|20)?(\d{2})\s?)?([A-Z][A-Z'-]*(?:\s[A-Z][A-Z'-]*){0,3}?)\s?(\d{2,6})((?:\s*(?:,|AND|&)\s*\d{2,6}(?![\d/]))*)(?![\d/:-])")
+_RE_REF_ID = re.compile(r"(?<![A-Z0-9])(\d{2})([A-Z]{3,})(\d{1,6})(?![\d])")
+_RE_SEED_REF_ITEM = re.compile(r"^1([A-Z])\.\s")
+_RE_CLASSIFIED_BY = re.compile(r"^\s*(?:\((?:U|C|S|SBU)\)\s*)?CLASSIFIED\s+BY\b\s*:?\s*(.*)$", re.I)
+_RE_REASONS = re.compile(
+    r"(?:E\.?O\.?\s*\d{5},?\s*)?1\.[4-6]\s*(?:\(\s*[A-Ha-h]\s*\)(?:\s*(?:,|and|&|/)?\s*\(\s*[A-Ha-h]\s*\))*"
+    r"|\(\s*[A-Ha-h](?:\s*(?:,|and|&|/)\s*[A-Ha-h])*\s*\)"
+    r"|[A-Ha-h](?:\s*(?:,|and|&|/)\s*[A-Ha-h])*\b)?"
+    r"(?:\s*(?:and|,|&)\s*\(\s*[A-Ha-h]\s*\))*", re.I)
+
+# Body: paragraph starts, page breaks, section rules, summary, signer
 _RE_PARA_SITE = re.compile(r"^\s*¶\s*(\d{1,3})\s*[.):]?\s*(?:\((" + _MARKING + r")\)\.?)?\s*")
 _RE_PARA_SEED = re.compile(r"^-\s+(?:1(\d{1,2})\.\s*)?\((" + _MARKING + r")\)\s*")
 _RE_PARA_NUM = re.compile(r"^\s{0,3}(\d{1,2})\s?\.(?:\s*\((" + _MARKING + r")\)\s*|\s+)(?=\S)")
 _RE_PARA_MARK_NUM = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(\d{1,2})\s?\.\s+")
 _RE_PARA_MARK = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(?=\S)")
-
+_RE_PAGEBREAK = re.compile(r"^\s*[A-Z][A-Z .'-]*\s+\d{5,9}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\s*$")
+_RE_PAGE_LINE = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z]")
+_RE_DASHES = re.compile(r"^\s*[-=_*]{3,}[-=_* ]*$")
+_RE_FURNITURE = re.compile(r"^\s*(?:NNNN|BT|#\d+|END TEXT\.?|\d{4}|ZZH|ZNY.*|ZNR.*)\s*$")
+_RE_REPEAT_BANNER = re.compile(
+    r"^\s*(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE|UNCLAS)(?:\s+(?:NOFORN|SIPDIS|SENSITIVE))*\s*$")
 _RE_SUMMARY_START = re.compile(r"^\s*(?:\(\w+\)\s*)?(?:SUMMARY(?:\s+AND\s+COMMENT)?|INTRODUCTION AND SUMMARY)\s*[:.-]\s*", re.I)
 _RE_SUMMARY_END = re.compile(r"\bEND\s+SUMMARY\b[^.]*\.?", re.I)
 _RE_SIGNER = re.compile(r"^([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})\s*$")
-_RE_REASONS = re.compile(
-    r"(?:E\.?O\.?\s*\d{5},?\s*)?1\.[4-6]\s*(?:\(\s*[A-Ha-h]\s*\)(?:\s*(?:,|and|&|/)?\s*\(\s*[A-Ha-h]\s*\))*"
-    r"|\(\s*[A-Ha-h](?:\s*(?:,|and|&|/)\s*[A-Ha-h])*\s*\)"
-    r"|[A-Ha-h](?:\s*(?:,|and|&|/)\s*[A-Ha-h])*\b)?"
-    r"(?:\s*(?:and|,|&)\s*\(\s*[A-Ha-h]\s*\))*")
-_RE_REF_LABEL = re.compile(r"(?:(?<=\s)|^|(?<=[;,]))(?:1?([A-Z])\.|\(([A-Z])\)|([A-Z])\))(?=\s|$)")
-_RE_REF_CABLE = re.compile(
-    r"(?<![A-Z0-9])(?:(?:19|20)?(\d{2})\s?)?([A-Z][A-Z'-]*(?:\s[A-Z][A-Z'-]*){0,3}?)\s?(\d{2,6})((?:\s*(?:,|AND|&)\s*\d{2,6}(?![\d/]))*)(?![\d/:-])")
-_RE_REF_ID = re.compile(r"(?<![A-Z0-9])(\d{2})([A-Z]{3,})(\d{1,6})(?![\d])")
+
+# Text helpers
 _RE_WS = re.compile(r"\s+")
-_RE_SEED_REF_ITEM = re.compile(r"^1([A-Z])\.\s")
-
-_RE_CABLE_DATED = re.compile(r"^\s*C?able dated:\s*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)\]?\s*")
-_RE_RUN_TOGETHER = re.compile(r"(?<=\S)\s*(?=E\.[Oo]\. ?\d{5}|TAGS:|Tags:|SUBJECT:|Subject:|REF:|Classified By:|CLASSIFIED BY:)")
-_RE_CAPTION_WORDS = re.compile(r"\b(SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS)\b")
-_RE_NOFORN = re.compile(r"\bNOFORN\b")
-_RE_SBU = re.compile(r"\bSENSITIVE BUT UNCLASSIFIED\b", re.I)
-_RE_ZNY = re.compile(r"^ZN[YR]\s+([CSUE])\1{4}\b")
-_ZNY_CLASSES = {"C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
-_RE_LOWER_BANNER = re.compile(r"^\s*(?:S e c r e t|C o n f i d e n t i a l|Unclas)\b")
-_RE_CAPTION_SPLIT = re.compile(r"[\s,;/]+")
-_RE_CAPTION_ANY = re.compile(r"\b(" + "|".join(re.escape(c) for c in st.CAPTIONS) + r")\b")
-_RE_DECL_START = re.compile(r"^\s*(?:EO|E\.O\.)?\s*DECL")
-_RE_NA = re.compile(r"\bN/A\b")
-_RE_HEADER_LABEL = re.compile(
-    r"^\s*(?:REFS?\b|Classified By|CLASSIFIED BY|SUBJECT|TAGS|E\.O\.|EO 1|C O N|S E C|UNCLAS|SIPDIS)")
-_RE_RUN_INTO_BODY = re.compile(
-    r"(?<![:(\-])(?<!\d\.)\s+(?=(?:¶\s*)?\d{1,2}\.\s*\((?:" + _MARKING + r")\)\s|\((?:U|C|S|SBU|S/NF|C/NF|S//NF|C//NF)\)\s+[A-Z])")
-_SEED_HEADER_PROBE = 24
-_MONTH_NAMES = {name: i for i, name in enumerate(
-    ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER",
-     "NOVEMBER", "DECEMBER"), start=1)}
-
+_RE_NOT_LETTER = re.compile(r"[^A-Z]")
 
 # ---------------------------------------------------------------------------------------------
 # Public entry point
@@ -157,10 +175,10 @@ def _split_run_together_header(lines: list[str]) -> list[str]:
     """Some records run header lines together ("...ANKARA 008305S/CT FOR REAPE.O. 12958: ... TAGS: PTER TU")."""
     out: list[str] = []
     for k, line in enumerate(lines):
-        if k > 120 or _RE_PARA_SITE.match(line):
+        if k > 120 or ("¶" in line[:6] and _RE_PARA_SITE.match(line)):
             out.extend(lines[k:])
             break
-        m = _RE_CABLE_DATED.match(line)
+        m = _RE_CABLE_DATED.match(line) if "able dated:" in line[:16] else None
         if m:
             out.append("Cable dated:" + m.group(1))
             line = line[m.end():]
@@ -242,6 +260,9 @@ class _Reading:
         self.dateline_minutes = False
         self.subject_index = -1
         self.zny_class = ""
+        self._addressing: list[Recipient] | None = None   # the TO or INFO list being read
+        self._seen_banner = False
+        self._fm_after_banner = False
         self.fields_index = -1
 
     # -- partial extracts ----------------------------------------------------------------------
@@ -254,32 +275,38 @@ class _Reading:
         if PARTIAL_NOTE in lines[first]:
             self.is_partial = True
             self.start = first + 1
-        for i in range(self.start, min(len(lines), self.start + 80)):
-            if "\t" in lines[i] and self._read_dump_row(i):
-                return
-            if "," in lines[i] and _RE_COMMA_ROW_HINT.search(lines[i]) and self._read_comma_row(i):
-                return
-        # The site's block: rowid / date / id / origin / classification, each on its own line.
-        stop = min(len(lines), self.start + 120)
-        for i0 in range(self.start, stop):
-            a = lines[i0].strip()
-            if not (a.isdigit() and len(a) <= 7):
+        for i in range(self.start, min(len(lines), self.start + 120)):
+            line = lines[i]
+            first_char = line[:1]
+            if not first_char:
                 continue
-            seq = [(j, lines[j].strip()) for j in range(i0, min(len(lines), i0 + 12)) if lines[j].strip()][:5]
-            if len(seq) < 5:
-                continue
-            (_, a), (_, b), (_, c), (_, d), (i4, e) = seq
-            if _RE_META_DATE.match(b) and _RE_META_ID.match(c):
-                date = _RE_META_DATE.match(b)
-                self.block = {"date": b[:10], "hour": date.group(4) or "", "minute": date.group(5) or "",
-                              "reference_id": c, "origin": d, "classification": e}
-                if self.is_partial:
-                    self.header_subject_fallback = _find_subject(lines[self.start:i0])
-                    self.start = i4 + 1
-                else:
-                    for j in range(i0, i4 + 1):
-                        lines[j] = ""
+            if "\t" in line and i < self.start + 80 and self._read_dump_row(i):
                 return
+            if first_char.isdigit():
+                if "," in line and i < self.start + 80 and _RE_COMMA_ROW_HINT.search(line) and self._read_comma_row(i):
+                    return
+                if line.isdigit() and len(line) <= 7 and self._read_site_block(i):
+                    return
+
+    def _read_site_block(self, i0: int) -> bool:
+        """The site's block: row id / date / id / origin / classification, each on its own line."""
+        lines = self.lines
+        seq = [(j, lines[j].strip()) for j in range(i0, min(len(lines), i0 + 12)) if lines[j].strip()][:5]
+        if len(seq) < 5:
+            return False
+        (_, a), (_, b), (_, c), (_, d), (i4, e) = seq
+        date = _RE_META_DATE.match(b)
+        if not date or not _RE_META_ID.match(c):
+            return False
+        self.block = {"date": b[:10], "hour": date.group(4) or "", "minute": date.group(5) or "",
+                      "reference_id": c, "origin": d, "classification": e}
+        if self.is_partial:
+            self.header_subject_fallback = _find_subject(lines[self.start:i0])
+            self.start = i4 + 1
+        else:
+            for j in range(i0, i4 + 1):
+                lines[j] = ""
+        return True
 
     def _read_dump_row(self, i: int) -> bool:
         """A database dump row (tab-separated: row id, date-time, id, origin, class, refs, text...)."""
@@ -332,9 +359,7 @@ class _Reading:
         lines = self.lines
         n = len(lines)
         i = self.start
-        addressing: list[Recipient] | None = None
-        fm_after_banner = False
-        seen_banner = False
+        self._addressing = None
         seen_subject = False
         last_field = ""
         header_limit = min(n, self.start + 400)
@@ -342,93 +367,26 @@ class _Reading:
             line = lines[i]
             stripped = line.strip()
             if not stripped:
-                if addressing is not None and seen_banner is False and self.to:
-                    addressing = None
+                if self._addressing is not None and not self._seen_banner and self.to:
+                    self._addressing = None
                 if last_field in ("subject", "ref", "classified"):
                     last_field = ""
                 i += 1
                 continue
-            if not seen_subject and not self.tags:
-                m = _RE_VZCZC.match(stripped) if stripped.startswith("VZCZC") else None
-                if m and not self.transmission_id:
-                    self.transmission_id = m.group(1)
-                    i += 1
-                    continue
-                m = _RE_DE.match(stripped) if stripped.startswith("DE ") else None
-                if m and not self.de_serial:
-                    self.de_serial = m.group(2).lstrip("0") or "0"
-                    self.section = int(m.group(3) or 0)
-                    i += 1
-                    continue
-                m = _RE_ZNY.match(stripped) if stripped.startswith("ZN") else None
-                if m:
-                    self.zny_class = _ZNY_CLASSES[m.group(1)]
-                    i += 1
-                    continue
-                m = _RE_DTG.match(stripped) if self.dtg is None and stripped[0] in _DTG_FIRST else None
-                if m and self.dtg is None and (m.group(1) is not None or i - self.start < 8):
-                    self.dtg = _dtg(m.group(2), m.group(3), m.group(4), m.group(5), m.group(6))
-                    letters = (m.group(1) or "").split()
-                    if letters:
-                        self.precedence = st.PRECEDENCE_LETTERS.get(letters[0][0], "")
-                    addressing = None
-                    i += 1
-                    continue
-                m = _RE_FM.match(stripped) if stripped.startswith("FM ") else None
-                if m and not self.fm:
-                    self.fm = m.group(1)
-                    fm_after_banner = seen_banner
-                    addressing = None
-                    i += 1
-                    continue
-                addressing_allowed = bool(self.fm) and (not seen_banner or fm_after_banner)
-                m = _RE_TO.match(stripped) if stripped.startswith("TO ") else None
-                if m and addressing_allowed and not self.to:
-                    addressing = self.to
-                    addressing.extend(_recipients(m.group(1)))
-                    i += 1
-                    continue
-                m = _RE_INFO.match(stripped) if stripped.startswith("INFO ") else None
-                if m and addressing_allowed and not self.info:
-                    addressing = self.info
-                    addressing.extend(_recipients(m.group(1)))
-                    i += 1
-                    continue
-                m = _RE_CABLE_DATED.match(stripped) if "able dated:" in stripped[:14] else None
-                if m and self.dateline is None:
-                    self.dateline = parse_container_datetime(m.group(1))
-                    self.dateline_minutes = True
-                    i += 1
-                    continue
-                m = _RE_DATELINE.match(stripped) if "day," in stripped[:12].lower() else None
-                if m and self.dateline is None:
-                    self.dateline = _dateline(m)
-                    addressing = None
-                    i += 1
-                    continue
-                m = _RE_BANNER.match(line)
-                if m is None and _RE_LOWER_BANNER.match(line):
-                    line = line.upper()
-                    m = _RE_BANNER.match(line)
-                if m and not self.banner_station and self._read_banner(m):
-                    seen_banner = bool(self.banner_station) or seen_banner
-                    self.banner_index = i
-                    addressing = None
-                    i += 1
-                    continue
-                if addressing is not None and not _RE_PAGE_DTG.match(stripped) and ":" not in stripped \
-                        and not _RE_EO.search(stripped):
-                    addressing.extend(_recipients(stripped))
-                    i += 1
-                    continue
+            if not seen_subject and not self.tags and self._read_transmission_line(i, line, stripped):
+                i += 1
+                continue
             # fields after the banner (and, for odd layouts, without one)
             if not seen_subject:
-                m = _RE_PAGE_DTG.match(stripped)
+                m = _RE_PAGE_DTG.match(stripped) if stripped.startswith("PAGE") else None
                 if m and self.page_dtg is None:
                     self.page_dtg = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
                     i += 1
                     continue
-            if last_field == "subject" and not self._field_start(stripped):
+            if last_field in ("subject", "ref") and _RE_PAGEBREAK.match(stripped):
+                i += 1  # a page break inside a wrapped subject or REF list
+                continue
+            if last_field == "subject" and not self._field_start(stripped) and not _RE_SBU.search(stripped):
                 self.subject += " " + stripped
                 i += 1
                 continue
@@ -441,7 +399,8 @@ class _Reading:
                 self.classified_by_text += " " + stripped
                 i += 1
                 continue
-            m = _RE_EO.search(stripped)
+            m = _RE_EO.search(stripped) if not self.eo and ("12" in stripped or "11" in stripped
+                                                           or "13" in stripped) else None
             if m and not self.eo and not seen_subject:
                 if self.fields_index < 0:
                     self.fields_index = i
@@ -456,10 +415,9 @@ class _Reading:
                 continue
             if not seen_subject and _RE_DECL_START.match(stripped) and not self.declassify_on:
                 self._read_decl(stripped)
-            t = _RE_TAGS.search(stripped)
-            if t and not self.tags and not seen_subject and (t.start() == 0 or stripped.startswith(("TAG", " TAG"))
-                                                             or "DECL" in stripped[:t.start()]
-                                                             or "12958" in stripped[:t.start()]):
+            t = _RE_TAGS.search(stripped) if not self.tags and ("TAG" in stripped or "Tag" in stripped) else None
+            if t and not self.tags and not seen_subject and (t.start() <= 4 or stripped.startswith("TAG")
+                                                             or _RE_BEFORE_TAGS.search(stripped, 0, t.start() + 1)):
                 if self.fields_index < 0:
                     self.fields_index = i
                 self.tags = _tags(t.group(1))
@@ -468,7 +426,7 @@ class _Reading:
                 i += 1
                 continue
             m = _RE_SUBJECT.match(stripped)
-            if m and not seen_subject and (not stripped.startswith("Subject") or self.eo):
+            if m and (not seen_subject or not self.subject) and (not stripped.startswith("Subject") or self.eo):
                 if self.fields_index < 0:
                     self.fields_index = i
                 self.subject = m.group(1).strip()
@@ -489,15 +447,15 @@ class _Reading:
                 last_field = "classified"
                 i += 1
                 continue
-            if seen_banner and not seen_subject and not self.tags and self._caption_line(stripped):
+            if self._seen_banner and not seen_subject and not self.tags and self._caption_line(stripped):
                 i += 1
                 continue
             if seen_subject and self._body_start(stripped):
                 break
-            if seen_banner and not seen_subject and not self.eo and self._body_start(stripped) \
+            if self._seen_banner and not seen_subject and not self.eo and self._body_start(stripped) \
                     and not _RE_SEED_REF_ITEM.match(stripped):
                 break
-            if seen_subject or (seen_banner and self.eo):
+            if seen_subject or (self._seen_banner and self.eo):
                 if last_field in ("", "tags", "eo") and seen_subject:
                     break
             i += 1
@@ -512,6 +470,9 @@ class _Reading:
 
     def _scan_captions(self) -> None:
         """Captions also close addressee lines ("DOL FOR ILAB MMITTELHAUSER SENSITIVE SIPDIS")."""
+        for line in self.lines[self.start:self.body_start]:
+            if line[:1] in "Cc" and _RE_CLASS_LINE.match(line) and "NOFORN" in line and "NOFORN" not in self.captions:
+                self.captions.append("NOFORN")
         if self.banner_index < 0:
             return
         stop = self.fields_index if self.fields_index > self.banner_index else self.banner_index + 12
@@ -525,6 +486,72 @@ class _Reading:
             if "NOFORN" in line and "NOFORN" not in self.captions and _RE_NOFORN.search(line):
                 self.captions.append("NOFORN")
 
+    def _read_transmission_line(self, i: int, line: str, stripped: str) -> bool:
+        """The transmission furniture before the subject: VZCZC, DE, ZNY, DTG, FM, TO/INFO, date lines,
+        the classification banner. Returns True when the line was one of them."""
+        m = _RE_VZCZC.match(stripped) if stripped.startswith("VZCZC") else None
+        if m and not self.transmission_id:
+            self.transmission_id = m.group(1)
+            return True
+        m = _RE_DE.match(stripped) if stripped.startswith("DE ") else None
+        if m and not self.de_serial:
+            self.de_serial = m.group(2).lstrip("0") or "0"
+            self.section = int(m.group(3) or 0)
+            return True
+        m = _RE_ZNY.match(stripped) if stripped.startswith("ZN") else None
+        if m:
+            self.zny_class = _ZNY_CLASSES[m.group(1)]
+            return True
+        m = _RE_DTG.match(stripped) if self.dtg is None and stripped[0] in _DTG_FIRST else None
+        if m and (m.group(1) is not None or i - self.start < 8):
+            self.dtg = _dtg(m.group(2), m.group(3), m.group(4), m.group(5), m.group(6))
+            letters = (m.group(1) or "").split()
+            if letters:
+                self.precedence = st.PRECEDENCE_LETTERS.get(letters[0][0], "")
+            self._addressing = None
+            return True
+        m = _RE_FM.match(stripped) if stripped.startswith("FM ") else None
+        if m and not self.fm:
+            self.fm = m.group(1)
+            self._fm_after_banner = self._seen_banner
+            self._addressing = None
+            return True
+        # TO/INFO belong to the FM line; after a banner only when the FM line came after it too
+        addressing_allowed = bool(self.fm) and (not self._seen_banner or self._fm_after_banner)
+        m = _RE_TO.match(stripped) if stripped.startswith("TO ") else None
+        if m and addressing_allowed and not self.to:
+            self._addressing = self.to
+            self.to.extend(_recipients(m.group(1)))
+            return True
+        m = _RE_INFO.match(stripped) if stripped.startswith("INFO ") else None
+        if m and addressing_allowed and not self.info:
+            self._addressing = self.info
+            self.info.extend(_recipients(m.group(1)))
+            return True
+        m = _RE_CABLE_DATED.match(stripped) if "able dated:" in stripped[:14] else None
+        if m and self.dateline is None:
+            self.dateline = parse_container_datetime(m.group(1))
+            self.dateline_minutes = True
+            return True
+        m = _RE_DATELINE.match(stripped) if "day," in stripped[:12].lower() else None
+        if m and self.dateline is None:
+            self.dateline = _dateline(m)
+            self._addressing = None
+            return True
+        m = _RE_BANNER.match(line)
+        if m is None and _RE_LOWER_BANNER.match(line):
+            m = _RE_BANNER.match(line.upper())  # a sentence-cased copy: "C o n f i d e n t i a l"
+        if m and not self.banner_station and self._read_banner(m):
+            self._seen_banner = self._seen_banner or bool(self.banner_station)
+            self.banner_index = i
+            self._addressing = None
+            return True
+        if self._addressing is not None and m is None and not _RE_PAGE_DTG.match(stripped) \
+                and ":" not in stripped and not _RE_EO.search(stripped):
+            self._addressing.extend(_recipients(stripped))
+            return True
+        return False
+
     def _fallback_body_start(self) -> int:
         """No clear end of header (odd layout): start the body after the last header field found."""
         for i in range(self.start, len(self.lines)):
@@ -534,16 +561,17 @@ class _Reading:
 
     def _tag_continuation(self, i: int) -> int:
         """A TAGS list may wrap onto the next line (when it ends with a comma)."""
-        while i + 1 < len(self.lines) and self.lines[i].rstrip().endswith(",") and self.lines[i + 1].strip() \
-                and not self._field_start(self.lines[i + 1].strip()):
+        while i + 1 < len(self.lines) and self.lines[i + 1].strip() \
+                and (self.lines[i].rstrip().endswith(",") or _RE_TAG_LINE.match(self.lines[i + 1])) \
+                and not self._field_start(self.lines[i + 1].strip()) \
+                and not _RE_CAPTION_ANY.search(self.lines[i + 1]):
             i += 1
             self.tags.extend(_tags(self.lines[i]))
         return i
 
     def _field_start(self, stripped: str) -> bool:
         return bool(_RE_SUBJECT.match(stripped) or _RE_REF.match(stripped) or _RE_CLASSIFIED_BY.match(stripped)
-                    or self._body_start(stripped) or stripped.startswith(("E.O.", "EO ", "TAGS"))
-                    or _RE_SEED_REF_ITEM.match(stripped) and False)
+                    or self._body_start(stripped) or stripped.startswith(("E.O.", "EO ", "TAGS")))
 
     @staticmethod
     def _body_start(stripped: str) -> bool:
@@ -597,8 +625,8 @@ class _Reading:
                 self.section = int(t.group("sec"))
         self.banner_station = station
         self.banner_serial = t.group("serial").lstrip("0") or "0"
-        for word_ in t.group("rest").replace(",", " ").split():
-            if word_ in st.CAPTIONS and word_ not in self.captions:
+        for word_ in _RE_RUN_TOGETHER_CAPTION.findall(t.group("rest")):
+            if word_ not in self.captions:
                 self.captions.append(word_)
         return True
 
@@ -646,7 +674,12 @@ class _Reading:
                 end -= 1
         lines = lines[:end]
         kept = _drop_furniture(lines)
-        markers = [_marker(line) if line else None for line in kept]
+        first_chars = _MARKER_FIRST_CHARS
+        markers = [_marker(line) if line and line[0] in first_chars else None for line in kept]
+        if any(line[:1] == "¶" and mk is not None for line, mk in zip(kept, markers)):
+            # paragraphs carry the sign: bare "3." lines are list items inside a paragraph
+            markers = [mk if line[:1] == "¶" else None for line, mk in zip(kept, markers)]
+        _drop_wrapped_numbers(kept, markers)
         has_markers = any(mk is not None for mk in markers)
         paragraphs: list[tuple[int | None, str | None, list[str]]] = []
         current: list[str] | None = None
@@ -697,8 +730,6 @@ class _Reading:
             if day == created.day:
                 created = created.replace(hour=hour, minute=minute)
                 precision = "minute"
-        if created is None and self.page_dtg and self.declassify_on[:4].isdigit():
-            created = None  # page DTGs give no month; nothing reliable to build a date from
         # reference id
         year = created.year % 100 if created else None
         station_from_text = canonical_station(self.banner_station) if self.banner_station else ""
@@ -711,12 +742,14 @@ class _Reading:
         archive_id = meta.get("reference_id", "")
         reference_id, archive_only = _choose_id(text_id, archive_id, station_from_text, serial)
         if not reference_id:
-            reason = "no reference id: not a cable (no classification line with station and serial, no DTG)"
-            if not self.banner_station and not self.dtg and not self.fm:
+            if station_from_text and serial:
+                reason = (f"no reference id: the text names {self.banner_station} {serial} but gives no date for "
+                          "the year; name the file <ID>.txt or read it from its HTML page or cables.csv")
+            elif self.banner_station or self.dtg or self.fm:
+                reason = "no reference id: no classification line with station and serial"
+            else:
                 reason = "not a cable: no transmission header, classification line or date-time group found"
             raise CableParseError(source, reason)
-        if not created and year is None:
-            created = None
         # origin
         id_station = _RE_ARCHIVE_ID.match(reference_id)
         origin = id_station.group(2) if id_station else station_from_text
@@ -781,7 +814,7 @@ class _Reading:
             classified_by=classified_by,
             classified_by_title=title,
             reasons=reasons,
-            signer=_signer_name(self.signer),
+            signer=self.signer,
             paragraphs=tuple(self.paragraphs),
             to=tuple(self.to),
             info=tuple(self.info),
@@ -822,6 +855,9 @@ class _Reading:
         return created, precision
 
 
+# ---------------------------------------------------------------------------------------------
+# Archive export rows inside cable texts, and the archive's own vocabulary
+
 _RE_REASONS_PRESENT = re.compile(r"\b1\.[4-6]\b|\bREASONS?\b", re.I)
 _RE_COMMA_ROW_HINT = re.compile(r"\d[A-Z]{3,}\d{1,6},")
 _RE_US_DATETIME = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})\b")
@@ -850,9 +886,10 @@ _SITE_CLASSES = frozenset({"UNCLASSIFIED", "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
 # ---------------------------------------------------------------------------------------------
 # Field helpers
 
+@lru_cache(maxsize=4096)
 def canonical_station(name: str) -> str:
     """A station as written ("THE HAGUE", "SECSTATE", "USUN NEW YORK") -> the id's station code."""
-    code = re.sub(r"[^A-Z]", "", name.upper())
+    code = _RE_NOT_LETTER.sub("", name.upper())
     if code in st.STATION_ALIASES:
         return st.STATION_ALIASES[code]
     if code.startswith("EFTO") and code[4:] in st.KNOWN_STATIONS:
@@ -936,20 +973,23 @@ def _iso(when: datetime) -> str:
 
 
 def _recipients(text: str) -> list[Recipient]:
-    """One addressee line; old cables list several on a line separated by nothing but the prefix."""
-    text = text.strip()
-    if not text:
-        return []
-    m = _RE_RECIPIENT.match(text)
+    """One addressee line: route/name, precedence, serial."""
+    return list(_recipient_line(text.strip()))
+
+
+@lru_cache(maxsize=8192)
+def _recipient_line(text: str) -> tuple[Recipient, ...]:
+    m = _RE_RECIPIENT.match(text) if text else None
     if not m:
-        return []
+        return ()
     route, name, precedence, serial = m.group(1) or "", (m.group(2) or "").strip(), m.group(3) or "", m.group(4) or ""
     if not name:
-        return []
-    return [Recipient(route=route, name=_RE_WS.sub(" ", name), station=_recipient_station(name),
-                      precedence=precedence, serial=serial)]
+        return ()
+    return (Recipient(route=route, name=" ".join(name.split()), station=_recipient_station(name),
+                      precedence=precedence, serial=serial),)
 
 
+@lru_cache(maxsize=4096)
 def _recipient_station(name: str) -> str:
     name = _RE_WS.sub(" ", name.upper()).strip()
     words = name.split()
@@ -1026,8 +1066,10 @@ def _find_subject(lines: list[str]) -> str:
 
 
 def _clean_subject(subject: str) -> str:
-    subject = re.sub(r"</?\w+>", "", subject)
-    return _RE_WS.sub(" ", subject).strip()
+    """Markup dropped, whitespace folded, a doubled label or stray colon in front removed."""
+    subject = _RE_MARKUP.sub("", subject)
+    subject = " ".join(subject.split())
+    return _RE_SUBJECT_LEAD.sub("", subject)
 
 
 def _classification(base: str, captions: list[str], caveat: str) -> str:
@@ -1135,12 +1177,12 @@ def _classified_by(text: str) -> tuple[str, str, str]:
     who = who.strip(" .;,:-")
     if "," in who:
         first, rest = (part.strip(" .;,") for part in who.split(",", 1))
-        if first and not any(w.lower() in st.TITLE_WORDS for w in first.split()) and len(first.split()) <= 5:
+        if first and not any(_is_title_word(w) for w in first.split()) and len(first.split()) <= 5:
             return first, rest, reasons
         who = first
     words = who.split()
     k = len(words)
-    while k > 0 and words[k - 1].lower().strip(",") not in st.TITLE_WORDS:
+    while k > 0 and not _is_title_word(words[k - 1]):
         k -= 1
     title, name = " ".join(words[:k]).strip(" ,"), " ".join(words[k:]).strip(" ,")
     if not name and title:
@@ -1148,8 +1190,10 @@ def _classified_by(text: str) -> tuple[str, str, str]:
     return name, title, reasons
 
 
-def _signer_name(signer: str) -> str:
-    return signer.strip()
+def _is_title_word(word: str) -> bool:
+    """"Ambassador", "Charge", "A/PolCouns", "Pol/Econ": words of an official's title."""
+    word = word.lower().strip(",.")
+    return word in st.TITLE_WORDS or ("/" in word and any(part in st.TITLE_WORDS for part in word.split("/")))
 
 
 def _marker(line: str) -> tuple[int | None, str | None, str] | None:
@@ -1178,6 +1222,22 @@ _MARKER_RULES: tuple[tuple[re.Pattern[str], int, int], ...] = (
     (_RE_PARA_MARK_NUM, 2, 1),   # (C) 2. ...
     (_RE_PARA_NUM, 1, 2),        # 2. (C) ...       (no paragraph sign)
 )
+
+
+def _drop_wrapped_numbers(kept: list[str], markers: list) -> None:
+    """"...on December\n¶17. The Dutch": a number that wrapped to the start of a line is no paragraph.
+
+    A marker numbered past the next one expected, followed by the one expected, is text."""
+    numbered = [k for k, mk in enumerate(markers) if mk is not None and mk[0] is not None]
+    previous = 0
+    for pos, k in enumerate(numbered):
+        number = markers[k][0]
+        following = markers[numbered[pos + 1]][0] if pos + 1 < len(numbered) else None
+        if number > previous + 1 and following == previous + 1:
+            markers[k] = None
+            kept[k] = kept[k].lstrip("¶ ")
+            continue
+        previous = number
 
 
 def _drop_furniture(lines: list[str]) -> list[str]:

@@ -46,12 +46,10 @@ STYLE_RULES: dict[str, str] = {
     "missing": "ansibrightblack italic",
     # query syntax highlighting in the REPL (token types from cablesearch.query.lex_query)
     "q.field": "ansiblue bold",
-    "q.colon": "ansiblue",
     "q.operator": "ansimagenta bold",
     "q.phrase": "ansigreen",
     "q.word": "",
     "q.value": "ansicyan",
-    "q.date": "ansicyan",
     "q.paren": "ansibrightblack",
     "q.modifier": "ansiyellow",
     "q.error": "underline ansired",
@@ -354,7 +352,8 @@ def facet_table_fragments(name: str, values: Sequence[tuple[str, int]]) -> Fragm
 
 
 def timeline_fragments(months: Sequence[tuple[str, int]]) -> Fragments:
-    """Per-month counts as a small timeline: one row per year, one cell per month, then the total."""
+    """Per-month counts as a small timeline: one row per year, one cell per month, then the
+    year's total. Three or more years in a row without a cable fold into one line."""
     per_month: dict[tuple[int, int], int] = {}
     for key, count in months:
         m = re.fullmatch(r"(\d{4})-(\d{2})", str(key))
@@ -365,17 +364,20 @@ def timeline_fragments(months: Sequence[tuple[str, int]]) -> Fragments:
     years = sorted({y for y, _ in per_month})
     most = max(per_month.values())
     frags: Fragments = [("class:label", "month "), ("class:dim", " ".join(MONTHS)), ("", "\n")]
-    for year in range(years[0], years[-1] + 1):
-        cells = []
-        for month in range(1, 13):
-            count = per_month.get((year, month), 0)
-            if count == 0:
-                cells.append("·")
-            else:
-                cells.append(SPARK[max(1, round(8 * count / most))])
+    previous = None
+    for year in years:
+        if previous is not None and year - previous > 3:
+            frags += [("class:dim", f"{previous + 1}-{year - 1}  none"), ("", "\n")]
+        elif previous is not None:
+            for empty in range(previous + 1, year):
+                frags += [("class:label", f"{empty}  "), ("class:dim", " ".join("·" * 12)),
+                          ("class:count", "  0"), ("", "\n")]
+        cells = [SPARK[max(1, round(8 * per_month[(year, month)] / most))] if per_month.get((year, month))
+                 else "·" for month in range(1, 13)]
         total = sum(per_month.get((year, m), 0) for m in range(1, 13))
         frags += [("class:label", f"{year}  "), ("class:bar", " ".join(cells)),
                   ("class:count", f"  {total}"), ("", "\n")]
+        previous = year
     return frags
 
 
@@ -410,18 +412,19 @@ def results_page_fragments(results: Any, *, numbered: bool = False, width: int |
 
 HIT_FIELDS = ("rank", "id", "date", "origin", "origin_name", "classification", "tags", "subject",
               "score", "snippets")
+EXTRA_FIELDS = ("snippet", "paragraph")  # the best snippet's text and paragraph number, flat for CSV
 CSV_DEFAULT_FIELDS = ("rank", "id", "date", "origin", "classification", "tags", "subject", "score",
-                      "snippet")
+                      "paragraph", "snippet")
 
 
-def check_fields(names: Sequence[str], csv_format: bool = False) -> list[str]:
+def check_fields(names: Sequence[str]) -> list[str]:
     """The requested output fields, validated against what a hit carries."""
-    known = HIT_FIELDS + (("snippet",) if csv_format else ())
-    bad = [n for n in names if n not in known and n != "snippet"]
+    known = HIT_FIELDS + EXTRA_FIELDS
+    bad = [n for n in names if n not in known]
     if bad:
         from .errors import CablesearchError
 
-        raise CablesearchError(f"unknown output field {', '.join(bad)}; choose from {', '.join(known)}, snippet")
+        raise CablesearchError(f"unknown output field {', '.join(bad)}; choose from {', '.join(known)}")
     return list(names)
 
 

@@ -27,9 +27,9 @@ CSV_SUFFIXES = (".csv",)
 DIRECTORY_SUFFIXES = frozenset({".txt", ".text", ".html", ".htm", ".csv", ""})
 _GZIP_MAGIC = b"\x1f\x8b"
 _RE_ID_NAME = re.compile(r"^\d{2}[A-Z][A-Z0-9]*\d$")
-_RE_TABLE = re.compile(r"<table class='cable'>(.*?)</table>", re.S)
-_RE_TD = re.compile(r"<td>(.*?)</td>", re.S)
-_RE_PRE = re.compile(r"<pre>(.*?)</pre>", re.S)
+_RE_TABLE = re.compile(r"<table[^>]*\bclass=['\"]cable['\"][^>]*>(.*?)</table>", re.S | re.I)
+_RE_TD = re.compile(r"<td[^>]*>(.*?)</td>", re.S | re.I)
+_RE_PRE = re.compile(r"<pre[^>]*>(.*?)</pre>", re.S | re.I)
 _RE_TAG = re.compile(r"<[^>]+>")
 _HTML_TABLE_KEYS = ("reference_id", "created", "released", "classification", "origin")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -78,18 +77,19 @@ def _tokens(text: str) -> tuple:
     return tuple(lex_query(text))
 
 
+# cablesearch.query.lex_query token types -> style classes (presenters.STYLE_RULES)
 _TOKEN_STYLES = {
-    "field": "q.field", "colon": "q.colon", "phrase": "q.phrase", "word": "q.word", "value": "q.value",
-    "and": "q.operator", "or": "q.operator", "not": "q.operator", "minus": "q.operator",
-    "lpar": "q.paren", "rpar": "q.paren", "paren": "q.paren",
-    "cmp": "q.modifier", "boost": "q.modifier", "tilde": "q.modifier", "range": "q.date",
-    "date": "q.date", "error": "q.error", "unclosed_phrase": "q.phrase", "unknown_field": "q.error",
+    "FIELD": "q.field", "UNKNOWN_FIELD": "q.error", "WORD": "q.word",
+    "PHRASE": "q.phrase", "UNCLOSED_PHRASE": "q.phrase",
+    "AND": "q.operator", "OR": "q.operator", "NOT": "q.operator", "MINUS": "q.operator",
+    "LPAR": "q.paren", "RPAR": "q.paren", "CMP": "q.modifier", "BOOST": "q.modifier",
+    "TILDE": "q.modifier", "ERROR": "q.error",
 }
 
 
 def _token_style(token_type: str) -> str:
     """Map a lexer token type (the grammar's terminal names) to a style class."""
-    return "class:" + _TOKEN_STYLES.get(str(token_type).strip("_").lower(), "q.word")
+    return "class:" + _TOKEN_STYLES.get(str(token_type).lstrip("_").upper(), "q.word")
 
 
 class QueryLexer(Lexer):
@@ -108,8 +108,8 @@ class QueryLexer(Lexer):
 def line_fragments(text: str) -> list[tuple[str, str]]:
     """Styled fragments of one input line: a :command, or a query coloured by token."""
     if text.lstrip().startswith(":"):
-        head, _, rest = text.partition(" ")
-        return [("class:q.command", head)] + ([("", " " + rest)] if _ else [])
+        head, space, rest = text.partition(" ")
+        return [("class:q.command", head)] + ([("", space + rest)] if space else [])
     styles = [""] * len(text)
     previous = ""
     for token in _tokens(text):  # (type, start, end, ...)
@@ -304,6 +304,7 @@ class Repl:
                 completer=CableCompleter(getattr(self.index, "values", None),
                                          lambda: list(self.results.hits) if self.results else []),
                 complete_while_typing=True,
+                complete_in_thread=True,  # index look-ups never stall typing
                 lexer=QueryLexer(),
                 history=self._history,
                 auto_suggest=AutoSuggestFromHistory(),

@@ -153,6 +153,9 @@ def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
     """The best excerpt of `text` around the words whose analysed form is in `terms`, else None."""
     if not terms or not text:
         return None
+    lowered = text.lower()  # stemming changes only word endings: skip texts without any stem's start
+    if not any(term[:3] in lowered for term in terms):
+        return None
     fragments = highlight(text, terms, TEXT_ANALYZER, _FRAGMENTER, _Fragments(), top=1)
     if not fragments:
         return None

@@ -6,6 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
+import select
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,8 @@ import pytest
 import cablesearch
 from cablesearch.cli import main
 from cablesearch.index import CableIndex
-from cablesearch.parser import CableParseError, parse_cable
+from cablesearch.model import Cable
+from cablesearch.readers import read_cables
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -30,13 +36,8 @@ def isolate(monkeypatch, tmp: Path) -> None:
 
 
 def fixture_cables():
-    """The hand-written fixture cables and the bundled examples that parse (some fixtures are
-    deliberately broken for the parser's tests)."""
-    for path in sorted([*DATA.glob("*.txt"), *EXAMPLES.glob("*.txt")]):
-        try:
-            yield parse_cable(path.read_text(encoding="utf-8", errors="replace"), source=str(path))
-        except CableParseError:
-            continue
+    """The hand-written fixtures (text, HTML page, CSV rows) and the bundled example cables."""
+    return (item for item in read_cables([DATA, EXAMPLES]) if isinstance(item, Cable))
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +207,14 @@ def test_query_sort_by_date_and_limit(capsys, small_index):
     assert len(out.splitlines()) == 1
 
 
+def test_sort_newest_first_with_a_dash_value(capsys, small_index):
+    status, out, err = run(capsys, "query", "date:1966..2011", "--sort", "-date", "--format", "jsonl",
+                           "--fields", "date", "--limit", "50", "--index", str(small_index))
+    assert status == 0, err
+    dates = [json.loads(line)["date"] for line in out.splitlines()]
+    assert len(dates) > 1 and dates == sorted(dates, reverse=True)
+
+
 def test_query_with_no_hits_exits_1(capsys, small_index):
     status, out, err = run(capsys, "query", "zanzibarquux", "--index", str(small_index))
     assert status == 1
@@ -329,3 +338,57 @@ def test_repl_reads_queries_from_a_pipe(capsys, small_index, monkeypatch):
     assert "1. 2007-05-16  07BAKU595" in out
     assert "Classification  CONFIDENTIAL" in out  # :show 1, written out since there is no terminal
     assert out.endswith("  tag:(\n      ^\n")  # the caret message; :quit stopped before `belarus`
+
+
+# --- on a real terminal -------------------------------------------------------------------------
+
+def run_in_terminal(argv: list[str], env: dict[str, str], timeout: float = 120) -> tuple[int, str]:
+    """Run `python -m cablesearch ARGV` in a pseudo-terminal; returns (exit status, raw output)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(sys.executable, [sys.executable, "-m", "cablesearch", *argv], env)
+    seen, deadline = b"", time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:  # the child exited and the terminal closed
+                    break
+                if not chunk:
+                    break
+                if b"\x1b[6n" in chunk:  # answer a cursor position request, as a terminal does
+                    os.write(fd, b"\x1b[1;1R")
+                seen += chunk
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+    finally:
+        if pid:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
+
+
+def terminal_env(tmp_path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CABLESEARCH_INDEX")}
+    env.update({name: str(tmp_path / name.lower()) for name in
+                ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")})
+    env.update(TERM="xterm", PAGER="cat", **extra)
+    return env
+
+
+def test_colour_on_a_terminal_unless_no_color(small_index, tmp_path):
+    argv = ["query", "tag:PHUM from:BAKU belarus", "--index", str(small_index)]
+    status, coloured = run_in_terminal(argv, terminal_env(tmp_path))
+    assert status == 0 and "\x1b[1;33m" in coloured  # matched words in bold yellow
+    status, plain_text = run_in_terminal(argv, terminal_env(tmp_path, NO_COLOR="1"))
+    assert status == 0 and "\x1b[" not in plain_text and "07BAKU595" in plain_text
+
+
+def test_index_shows_a_progress_bar_on_a_terminal(tmp_path):
+    status, output = run_in_terminal(["index", str(DATA), "--index", str(tmp_path / "idx")],
+                                     terminal_env(tmp_path))
+    assert status == 0
+    assert "indexing into" in output and "cables" in output and "eta" in output  # prompt_toolkit's bar
+    assert "added, 0 replaced, 0 unchanged, 0 rejected" in output

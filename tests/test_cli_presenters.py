@@ -5,7 +5,6 @@ import csv
 import io
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -167,3 +166,9 @@ def test_refs_mark_ids_not_in_the_index():
     assert "07BAKU568  (not in the index)" in text
     assert "07STATE61831\n" in text
     assert "cited by (1)\n  07BAKU600" in text
+
+
+def test_timeline_folds_long_empty_stretches():
+    rows = plain(presenters.timeline_fragments([("1966-01", 1), ("2005-06", 2), ("2007-12", 1)])).splitlines()
+    assert [row.split()[0] for row in rows] == ["month", "1966", "1967-2004", "2005", "2006", "2007"]
+    assert rows[2].endswith("none") and rows[4].split()[-1] == "0"

@@ -14,6 +14,7 @@ from whoosh import query as wq
 from whoosh.query.nested import NestedParent
 
 from cablesearch import CableIndex
+from cablesearch.errors import CablesearchError
 from cablesearch.index import (IndexExistsError, IndexingInterrupted, IndexNotFoundError, REJECTED_LOG,
                                open_index, resolve_index_path)
 from cablesearch.model import Cable, Paragraph, Recipient, Reference
@@ -121,6 +122,8 @@ def test_undated_cables_sort_last_both_ways(index):
     assert ids(index.search(wq.Term("tags", "prel"), sort="-date")) == [
         "07BAKU595", "07BAKU568", "06ANKARA50", "99UNDATED1"]
     assert index.search(wq.Term("id", "99UNDATED1")).hits[0].date is None
+    stats = index.stats()
+    assert (stats.cables, stats.first_date.year, stats.last_date.year) == (6, 2006, 2009)
 
 
 def test_offset_and_limit_page_through_results_keeping_ranks(index):
@@ -242,12 +245,37 @@ def test_no_match_gives_empty_results_and_facets(index):
     assert (results.total, results.hits, results.facets["tag"]) == (0, (), [])
 
 
+def test_an_empty_index_answers_everything_with_nothing(tmp_path):
+    with CableIndex.create(tmp_path / "ix") as ix:
+        for q in (body("belaru"), para(wq.Term("ptext", "lukashenko")), wq.Every()):
+            for sort in ("relevance", "date", "-date"):
+                results = ix.search(q, sort=sort)
+                assert (results.total, results.hits, results.facets["tag"]) == (0, (), [])
+        stats = ix.stats()
+        assert (stats.cables, stats.first_date, stats.classifications, stats.segments) == (0, None, [], 0)
+        assert (ix.values("tag"), ix.values("id"), ix.get("07BAKU595"), ix.cited_by("07BAKU595")) == (
+            [], [], None, [])
+
+
 def test_bad_sort_or_facet_is_a_clear_error(index):
-    from cablesearch.errors import CablesearchError
     with pytest.raises(CablesearchError, match="sort"):
         index.search(wq.Every(), sort="size")
     with pytest.raises(CablesearchError, match="facet"):
         index.search(wq.Every(), facets=("subject",))
+
+
+def test_searching_from_several_threads_gives_the_same_results(index):
+    from concurrent.futures import ThreadPoolExecutor
+    queries = [body("belaru"), wq.Term("tags", "prel"), para(wq.Term("ptext", "lukashenko")), wq.Every()]
+    expected = [(ids(r), r.facets) for r in (index.search(q, sort="date") for q in queries)]
+
+    def run(i):
+        r = index.search(queries[i % len(queries)], sort="date")
+        return i % len(queries), (ids(r), r.facets)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for i, got in pool.map(run, range(40)):
+            assert got == expected[i]
 
 
 # --- records, citations, stats, values ---------------------------------------------------------
@@ -287,6 +315,8 @@ def test_values_for_completion(index):
     assert index.values("refs") == [("07BAKU568", 1), ("07BAKU595", 1), ("07STATE61831", 1)]
     assert index.values("id", "07") == [("07BAKU568", 1), ("07BAKU595", 1)]
     assert index.values("tag", "P", limit=1) == [("PREL", 3)]
+    with pytest.raises(CablesearchError, match="no values"):
+        index.values("subject")
 
 
 # --- writing -----------------------------------------------------------------------------------

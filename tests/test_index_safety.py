@@ -16,7 +16,7 @@ import pytest
 from whoosh import query as wq
 
 from cablesearch import CableIndex
-from cablesearch.index import IndexLockedError
+from cablesearch.index import IndexingInterrupted, IndexLockedError
 from cablesearch.model import Cable, Paragraph
 
 TESTS = Path(__file__).resolve().parent
@@ -56,7 +56,11 @@ def child_main(argv: list[str]) -> None:
         def report(p):
             sys.stdout.write(f"{p.event} {p.read if p.event == 'read' else p.batches}\n")
             sys.stdout.flush()
-        ix.add((synthetic_cable(i) for i in range(n)), batch_size=batch, procs=procs, progress=report)
+        try:
+            ix.add((synthetic_cable(i) for i in range(n)), batch_size=batch, procs=procs, progress=report)
+        except IndexingInterrupted as stopped:
+            print(f"interrupted {stopped.summary.added}", flush=True)
+            return
         print("done", flush=True)
     elif mode == "hold":
         def wait_for_parent():
@@ -122,6 +126,27 @@ def test_killed_indexer_leaves_the_last_commit_and_a_rerun_finishes(tmp_path, tr
         assert ix.search(wq.Every(), facets=()).total == n
     assert sorted(check_index(path)) == sorted(synthetic_cable(i).reference_id for i in range(n))
     assert not any((path / "MAIN.tmp").glob("*")), "scratch files left behind"
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_ctrl_c_stops_at_the_last_commit_and_releases_everything(tmp_path, procs):
+    path = tmp_path / "ix"
+    CableIndex.create(path).close()
+    child = start_child("index", path, 40, 4, procs)
+    for line in child.stdout:
+        if line == "commit 3\n":
+            break
+    child.send_signal(signal.SIGINT)
+    rest = child.stdout.read()
+    assert child.wait() == 0
+    child.stdout.close()
+    child.stdin.close()
+    added = int(rest.split("interrupted ")[1])
+    assert 12 <= added < 40 and added % 4 == 0
+    assert len(check_index(path)) == added
+    with CableIndex.open(path) as ix:  # the lock is free at once: no sub-writer outlived the run
+        summary = ix.add((synthetic_cable(i) for i in range(40)), batch_size=4, procs=1, lock_timeout=0)
+        assert (summary.unchanged, summary.added) == (added, 40 - added)
 
 
 def test_second_writer_is_told_who_holds_the_lock_and_readers_are_not_blocked(tmp_path):

@@ -61,7 +61,10 @@ def _report(record_property, name: str, ok: int, total: int) -> float:
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.replace("\\", " ").split()).lower().lstrip("(\"' ")
+    """Whitespace and case folded; the opening bracket or quote the site dropped, and the doubled
+    "SUBJECT:" label it kept, are ignored."""
+    text = " ".join(text.replace("\\", " ").split()).lower()
+    return text.removeprefix("subject: ").lstrip("(\"'\u201c[ ")
 
 
 def test_reference_id_agrees_with_archive(corpus, record_property):
@@ -177,13 +180,63 @@ def test_classification_agrees(corpus, record_property):
     assert _report(record_property, "classification_level", base_ok, len(corpus)) >= 99.5
 
 
+def _tags_match(site: list[str], ours: tuple[str, ...]) -> bool:
+    """As sets, with our multi-word tags split as the site splits them; the site linked only the first
+    line of a TAGS list that wraps, so its list may also be the start of ours."""
+    words = [w for t in ours for w in t.split()]
+    site_unique = list(dict.fromkeys(site))
+    return set(words) == set(site) or set(ours) == set(site) or words[:len(site_unique)] == site_unique
+
+
+# Cables whose classification level (not just a caveat) differs from the archive's, and why.
+CLASSIFICATION_LEVEL_DIFFERS = {
+    "04MADRID4827": "partial extract without its banner line",
+    "05PARIS4749": "partial extract without its banner line",
+    "08STATE43817": "sentence-cased copy without a banner (header lines only)",
+    "09BRASILIA1321": "banner UNCLAS and ZNR UUUUU; the archive says CONFIDENTIAL//NOFORN",
+    "09CAIRO258": "banner UNCLAS SENSITIVE; the archive says SECRET//NOFORN",
+    "05MUSCAT679": "banner CONFIDENTIAL; the archive says SECRET",
+    "05SOFIA1280": "banner SECRET; the archive says UNCLASSIFIED//FOUO",
+    "08RABAT727": "banner CONFIDENTIAL; the archive says SECRET",
+    "09RPODUBAI349": "banner CONFIDENTIAL; the archive says SECRET//NOFORN",
+    "09TBILISI1123": "banner CONFIDENTIAL; the archive says SECRET//NOFORN",
+    "10AMMAN91": "banner CONFIDENTIAL; the archive says SECRET//NOFORN",
+    "05LIMA3609": "the text is another cable's (LIMA 003571)",
+    "07PARIS2725": "the text is another cable's (MOSCOW 005154)",
+    "08LAPAZ751": "the text is another cable's (a Bogota cable)",
+    "09ASUNCION595": "the text is another cable's (ASUNCION 561)",
+    "09HAVANA132": "the text is another cable's (a Moscow cable)",
+    "09MOSCOW1108": "the text is another cable's (SHENYANG 000004)",
+    "10MEXICO614": "the text is another cable's (an Islamabad cable)",
+    "88BAGHDAD28": "the text is another cable's (a 2009 State cable)",
+}
+
+
+def test_classification_level_differences_are_all_named(corpus):
+    differs = {a for a, (m, c) in corpus.items()
+               if c.classification.split("//")[0] != m["classification"].split("//")[0]}
+    assert differs <= set(CLASSIFICATION_LEVEL_DIFFERS), sorted(differs - set(CLASSIFICATION_LEVEL_DIFFERS))
+
+
 def test_tags_agree(corpus, record_property):
     with_truth = [(m, c) for m, c in corpus.values() if m["tags_linked"]]
-    ok = sum(1 for m, c in with_truth
-             if {w for t in c.tags for w in t.split()} == set(m["tags_linked"]) or set(c.tags) == set(m["tags_linked"]))
+    ok = sum(1 for m, c in with_truth if _tags_match(m["tags_linked"], c.tags))
     rate = _report(record_property, "tags", ok, len(with_truth))
     _report(record_property, "pages_linking_no_tags", len(corpus) - len(with_truth), len(corpus))
     assert rate >= 98.0
+    differ = {c.archive_id or c.reference_id for m, c in with_truth if not _tags_match(m["tags_linked"], c.tags)}
+    assert differ <= set(TAGS_DIFFER), sorted(differ - set(TAGS_DIFFER))
+
+
+TAGS_DIFFER = {
+    "00HARARE5461": "TAGS ... ZANU-PF: the site split the hyphenated tag into ZANU and PF",
+    "09STATE49854": "a CSV export row run together with the header: its TAGS label follows a quote mark",
+}
+
+
+def test_tags_list_wrapped_onto_a_second_line_is_read_whole(corpus):
+    """07PARIS921: "TAGS: PREL ... PHUM" then "KDEM" on the next line (the site linked the first line only)."""
+    assert corpus["07PARIS921"][1].tags[-2:] == ("PHUM", "KDEM")
 
 
 def test_subject_agrees(corpus, record_property):
@@ -221,4 +274,4 @@ def test_paragraph_numbers_mostly_run_in_order(corpus, record_property):
     for m, c in corpus.values():
         numbers = [p.number for p in c.paragraphs if p.number]
         ordered += numbers == sorted(numbers)
-    assert _report(record_property, "paragraphs_in_order", ordered, len(corpus)) >= 97.0
+    assert _report(record_property, "paragraphs_in_order", ordered, len(corpus)) >= 98.0

@@ -3,6 +3,7 @@ CableParseError (never another exception), and any record they give is JSON-read
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +26,8 @@ HEADER_BITS = [
     '05BOGOTA1,"Embassy Bogota",SECRET,,"VZCZC', "BAKU 00000595 002 OF 002", "-----", "END SUMMARY", "\\",
     "ZNY CCCCC ZZH", "PAGE 02 VATICA 01261 061419Z", "SUMMARY:", "\x00",
 ]
-SETTINGS = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+# CABLESEARCH_FUZZ_EXAMPLES=5000 for a longer hunt.
+SETTINGS = settings(max_examples=int(os.environ.get("CABLESEARCH_FUZZ_EXAMPLES", "150")), deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _check(text: str, **kwargs) -> None:
