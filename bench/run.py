@@ -258,7 +258,39 @@ def step_profile(index_path: str, query: str, sort: str = "relevance", facets: s
     stats.print_stats(35)
     stats.sort_stats("tottime").print_stats(20)
     print(text.getvalue(), file=sys.stderr)
-    return {"query": query, "per_search_ms": per_search * 1000, "total": results.total}
+    rounds_n = int(rounds)
+
+    def where(func: tuple) -> str:
+        filename, line, name = func
+        short = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+        return f"{short}:{line}({name})"
+
+    rows = [(where(func), ncalls, tottime / rounds_n, cumtime / rounds_n)
+            for func, (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items()]
+    by_cumulative = sorted(rows, key=lambda r: -r[3])
+    by_own = sorted(rows, key=lambda r: -r[2])
+    return {"query": query, "sort": sort, "facets": facets, "per_search_ms": per_search * 1000,
+            "profiled": True, "total": results.total,
+            "cumulative": [r for r in by_cumulative if "cablesearch/" in r[0] or "collectors" in r[0]][:8],
+            "own_time": by_own[:10]}
+
+
+def profile_slowest(index: Path, engine_result: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """cProfile the `count` slowest queries of a cablesearch query run (by median wall time)."""
+    queries = {q.key: q for q in baselines.load_queries(QUERIES)}
+    timed = [(e["median_ms"], key) for key, e in engine_result["output"]["queries"].items() if "median_ms" in e]
+    profiles = []
+    for _ms, key in sorted(timed, reverse=True)[:count]:
+        q = queries.get(key)
+        if q is None:
+            continue
+        try:
+            r = measured(child("_profile", str(index), q.text, q.sort, ",".join(q.facets), "2"),
+                         label=f"profile {q.key}")
+            profiles.append(r["output"])
+        except RuntimeError as exc:
+            profiles.append({"query": q.text, "error": str(exc)})
+    return profiles
 
 
 STEPS = {"_profile": step_profile, "_build-cablesearch": step_build_cablesearch, "_docs": step_docs,
@@ -307,6 +339,8 @@ def bench_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
                 label=f"cablesearch queries {size}"))
             if q is not None:
                 engines["cablesearch"] = q
+                if args.profile:
+                    out["profiles"] = profile_slowest(query_index, q, args.profile)
             if not args.no_cli:
                 cli = attempt("cli", lambda: measured(child("_cli", str(query_index), str(args.cli_runs)),
                                                        label=f"cli {size}"))
@@ -513,6 +547,22 @@ def write_report(results: dict[str, Any], path: Path, command_lines: list[str]) 
                     cells.append(f"{e['median_ms']:.1f} ({e['total']})")
             text = q.text.replace("|", "\\|")
             lines.append(f"| {i} | `{text}` | {options} | " + " | ".join(cells) + " |")
+    profiled = [(r["size"], p) for r in sizes for p in r.get("profiles", [])]
+    if profiled:
+        lines += ["", "## Where the time goes (cProfile of the slowest queries)", "",
+                  "`run.py _profile INDEX QUERY [SORT] [FACETS] [ROUNDS]`, per search, under cProfile (which",
+                  "roughly doubles times): the functions with the most time of their own.", ""]
+        for size, p in profiled:
+            if "error" in p:
+                lines.append(f"- {size:,} cables, `{p['query']}`: profiling failed: {p['error']}")
+                continue
+            lines.append(f"- {size:,} cables, `{p['query']}`"
+                         f"{' sort=' + p['sort'] if p.get('sort', 'relevance') != 'relevance' else ''}"
+                         f"{' facets=' + p['facets'] if p.get('facets') else ''}: "
+                         f"{p['per_search_ms']:.0f} ms per search under the profiler, {p['total']:,} matches")
+            for where, ncalls, own, cumulative in p["own_time"][:6]:
+                lines.append(f"    - `{where}`: {own * 1000:.0f} ms own, {cumulative * 1000:.0f} ms with callees, "
+                             f"{ncalls:,} calls")
     lines += ["", "## Notes", "",
               "- Baselines index the same parsed records (cablesearch's parser, once, to JSONL); plain Whoosh",
               "  uses `MultifieldParser(['subject','body'])` with the date and fuzzy plugins, default analyzers",
@@ -617,12 +667,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clean", action="store_true", help="delete this size's indexes and text files afterwards")
     ap.add_argument("--report", type=Path, default=REPORT, help=f"where to write the report (default {REPORT.name})")
     ap.add_argument("--report-only", action="store_true", help="rewrite the report from saved results")
+    ap.add_argument("--profile", type=int, default=2, metavar="N",
+                    help="cProfile the N slowest cablesearch queries of each size (default 2; 0 = none)")
+    ap.add_argument("--profile-only", action="store_true",
+                    help="only profile the slowest queries on the saved results' index of each size")
     args = ap.parse_args(argv)
     args.build_procs = [int(p) for p in args.build_procs.split(",") if p.strip()]
     args.baselines = {b.strip() for b in args.baselines.split(",") if b.strip()}
     results_path = args.workdir / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {"sizes": {}, "commands": []}
-    if not args.report_only:
+    if args.profile_only:
+        for size in (parse_size(x) for x in args.sizes.split(",") if x.strip()):
+            saved = results["sizes"].get(str(size))
+            if not saved or "cablesearch" not in saved.get("engines", {}):
+                sys.exit(f"run.py: no saved cablesearch query results for {size} cables in {results_path}")
+            index = args.workdir / f"index-{size}-s{args.seed}-p{args.build_procs[0]}"
+            saved["profiles"] = profile_slowest(index, saved["engines"]["cablesearch"], args.profile or 2)
+        results_path.write_text(json.dumps(results, indent=1, default=str))
+        write_report(results, args.report, _command_lines(results))
+    elif not args.report_only:
         command = "cd /work/main && .venv/bin/python bench/run.py " + " ".join(argv)
         for size in (parse_size(s) for s in args.sizes.split(",") if s.strip()):
             results["sizes"][str(size)] = bench_size(size, args)

@@ -181,9 +181,9 @@ def build_schema() -> wf.Schema:
         kind=wf.ID(stored=True),           # "cable" or "para"
         year=wf.ID, month=wf.ID, day=wf.ID,  # "2007", "2007-05", "2007-05-16"
         class_level=wf.ID(stored=True),    # "0" (UNCLASSIFIED) .. "3" (TOP SECRET)
-        content_hash=wf.ID(stored=True),
+        content_hash=wf.STORED,            # to skip unchanged cables when re-indexing
         cable=wf.ID(stored=True),          # on paragraph docs: the parent's reference id
-        pnum=wf.NUMERIC(stored=True),
+        pnum=wf.STORED,                    # paragraph number (absent for an unnumbered body)
         marking=wf.KEYWORD(stored=True, lowercase=True, commas=True),
         ptext=wf.TEXT(analyzer=TEXT_ANALYZER),
         record=wf.COLUMN(columns.CompressedBytesColumn()),

@@ -32,7 +32,8 @@ class CableParseError(CablesearchError):
 # so a line costs a few regex matches at most.
 
 # Paragraph classification markings: (C), (S/NF), (SBU), (U//FOUO) ...
-_MARKING = r"(?:TS|S|C|U|SBU|LOU|FOUO|CUI|NF)(?:\s*/{1,2}\s*(?:NF|NOFORN|REL[A-Z ,]*|FOUO|SBU|OC|ORCON|PROPIN|EXDIS|NODIS|SI|TK|HCS|SBU))*(?:\s*-\s*NF)?"
+_MARKING = (r"(?:TS|S|C|U|SBU|LOU|FOUO|CUI|NF)"
+            r"(?:\s*/{1,2}\s*(?:NF|NOFORN|REL[A-Z ,]*|FOUO|SBU|OC|ORCON|PROPIN|EXDIS|NODIS|SI|TK|HCS))*(?:\s*-\s*NF)?")
 
 # Layout: partial extracts and their archive blocks, run-together headers, the seed layout
 PARTIAL_NOTE = "This record is a partial extract of the original cable"
@@ -40,11 +41,13 @@ _RE_META_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::\d{2
 _RE_META_ID = re.compile(r"^(\d{2}[A-Z][A-Z0-9]*\d)$")
 _RE_ARCHIVE_ID = re.compile(r"^(\d{2})([A-Z][A-Z0-9]*?[A-Z])(\d+)$")
 _RE_CABLE_DATED = re.compile(r"^\s*C?able dated:\s*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)\]?\s*")
-_RE_RUN_TOGETHER = re.compile(r"(?<=\S)\s*(?=E\.[Oo]\. ?\d{5}|TAGS:|Tags:|SUBJECT:|Subject:|REF:|Classified By:|CLASSIFIED BY:)")
+_RE_RUN_TOGETHER = re.compile(
+    r"(?<=\S)\s*(?=E\.[Oo]\. ?\d{5}|TAGS:|Tags:|SUBJECT:|Subject:|REF:|Classified By:|CLASSIFIED BY:)")
 _RE_HEADER_LABEL = re.compile(
     r"^\s*(?:REFS?\b|Classified By|CLASSIFIED BY|SUBJECT|TAGS|E\.O\.|EO 1|C O N|S E C|UNCLAS|SIPDIS)")
 _RE_RUN_INTO_BODY = re.compile(
-    r"(?<![:(\-])(?<!\d\.)\s+(?=(?:¶\s*)?\d{1,2}\.\s*\((?:" + _MARKING + r")\)\s|\((?:U|C|S|SBU|S/NF|C/NF|S//NF|C//NF)\)\s+[A-Z])")
+    r"(?<![:(\-])(?<!\d\.)\s+(?=(?:¶\s*)?\d{1,2}\.\s*\((?:" + _MARKING + r")\)\s"
+    r"|\((?:U|C|S|SBU|S/NF|C/NF|S//NF|C//NF)\)\s+[A-Z])")
 _SEED_HEADER_PROBE = 24
 
 # Transmission furniture: VZCZC, DE, ZNY, date-time groups, FM/TO/INFO, date lines
@@ -57,7 +60,8 @@ _RE_DTG = re.compile(
 _RE_DTG_ANY = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2}|\d{4})\b")
 _RE_PAGE_DTG = re.compile(r"^\s*PAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?(\d{2})(\d{2})(\d{2})Z\b")
 _RE_DATELINE = re.compile(
-    r"^\s*(?:MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY),\s+(\d{1,2})\s+([A-Z]+)\s+(\d{4}),\s+(\d{1,2}):(\d{2})",
+    r"^\s*(?:MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY),"
+    r"\s+(\d{1,2})\s+([A-Z]+)\s+(\d{4}),\s+(\d{1,2}):(\d{2})",
     re.I)
 _MONTH_NAMES = {name: i for i, name in enumerate(
     ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER",
@@ -70,12 +74,14 @@ _RE_RECIPIENT = re.compile(
 
 # The classification banner and handling captions
 _RE_BANNER = re.compile(
-    r"^\s*(?:CLASSIFICATION:\s*)?[\"'.,]{0,3}(?:\d{1,7}|[CSU]\s?)??(T\s?O\s?P\s+S\s?E\s?C\s?R\s?E\s?T|S\s?E\s?C\s?R\s?E\s?T|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L"
+    r"^\s*(?:CLASSIFICATION:\s*)?[\"'.,]{0,3}(?:\d{1,7}|[CSU]\s?)??"   # junk before it: '","', 'SS E C R E T'
+    r"(T\s?O\s?P\s+S\s?E\s?C\s?R\s?E\s?T|S\s?E\s?C\s?R\s?E\s?T|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L"
     r"|U\s?N\s?C\s?L\s?A\s?S(?:\s?S\s?I\s?F\s?I\s?E\s?D)?|LIMITED OFFICIAL USE)\b(.*)$")
 _RE_LOWER_BANNER = re.compile(r"^\s*(?:S e c r e t|C o n f i d e n t i a l|Unclas)\b")
 _RE_BANNER_TAIL = re.compile(
     r"^(?P<caveat>(?://[A-Z /]+?|\s+(?:E\s?F\s?T\s?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS))*)\s*"
-    r"(?:[A-Z]{0,3}(?:TION|TIN|TON|CION|TIO|TIKN|TINN|TIOQ)\s*(?P<sec>\d{1,2}|Q\d|\dQ)\s*(?:OF|GF|F|O|of)\s*(?P<secs>\d{1,2})\s*)?"
+    r"(?:[A-Z]{0,3}(?:TION|TIN|TON|CION|TIO|TIKN|TINN|TIOQ)"                  # SECTION, garbled too
+    r"\s*(?P<sec>\d{1,2}|Q\d|\dQ)\s*(?:OF|GF|F|O|of)\s*(?P<secs>\d{1,2})\s*)?"
     r"(?P<station>[A-Z][A-Z .'-]*?)\s+(?P<serial>\d{1,9})\s*(?P<rest>.*)$")
 _RE_CAPTION_WORDS = re.compile(r"\b(SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS)\b")
 _RE_CAPTION_SPLIT = re.compile(r"[\s,;/]+")
@@ -102,7 +108,9 @@ _RE_MARKUP = re.compile(r"</?\w+>")
 _RE_REF = re.compile(r"^\s*(?:¶\s*)?(?:" + "|".join(st.REF_LABELS) + r")\s*[:.]\s*(.*)$|^\s*REF\s+(\S.*)$")
 _RE_REF_LABEL = re.compile(r"(?:(?<=\s)|^|(?<=[;,]))(?:1?([A-Z])\.|\(([A-Z])\)|([A-Z])\))(?=\s|$)")
 _RE_REF_CABLE = re.compile(
-    r"(?<![A-Z0-9])(?:(?:19|20)?(\d{2})\s?)?([A-Z][A-Z'-]*(?:\s[A-Z][A-Z'-]*){0,3}?)\s?(\d{2,6})((?:\s*(?:,|AND|&)\s*\d{2,6}(?![\d/]))*)(?![\d/:-])")
+    r"(?<![A-Z0-9])(?:(?:19|20)?(\d{2})\s?)?"                # optional year: 07, 2007
+    r"([A-Z][A-Z'-]*(?:\s[A-Z][A-Z'-]*){0,3}?)\s?(\d{2,6})"   # station words, serial
+    r"((?:\s*(?:,|AND|&)\s*\d{2,6}(?![\d/]))*)(?![\d/:-])")    # more serials: "2799 AND 2764"
 _RE_REF_ID = re.compile(r"(?<![A-Z0-9])(\d{2})([A-Z]{3,})(\d{1,6})(?![\d])")
 _RE_SEED_REF_ITEM = re.compile(r"^1([A-Z])\.\s")
 _RE_CLASSIFIED_BY = re.compile(r"^\s*(?:\((?:U|C|S|SBU)\)\s*)?CLASSIFIED\s+BY\b\s*:?\s*(.*)$", re.I)
@@ -121,10 +129,12 @@ _RE_PARA_MARK = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(?=\S)")
 _RE_PAGEBREAK = re.compile(r"^\s*[A-Z][A-Z .'-]*\s+\d{5,9}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\s*$")
 _RE_PAGE_LINE = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z]")
 _RE_DASHES = re.compile(r"^\s*[-=_*]{3,}[-=_* ]*$")
+_RE_DASHED_HEADING = re.compile(r"^\s*[-=]{3,}\s*[^-=].{0,80}?\s*[-=]{3,}\s*$")   # "---- OVERVIEW ----"
 _RE_FURNITURE = re.compile(r"^\s*(?:NNNN|BT|#\d+|END TEXT\.?|\d{4}|ZZH|ZNY.*|ZNR.*)\s*$")
 _RE_REPEAT_BANNER = re.compile(
     r"^\s*(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE|UNCLAS)(?:\s+(?:NOFORN|SIPDIS|SENSITIVE))*\s*$")
-_RE_SUMMARY_START = re.compile(r"^\s*(?:\(\w+\)\s*)?(?:SUMMARY(?:\s+AND\s+COMMENT)?|INTRODUCTION AND SUMMARY)\s*[:.-]\s*", re.I)
+_RE_SUMMARY_START = re.compile(
+    r"^\s*(?:\(\w+\)\s*)?(?:SUMMARY(?:\s+AND\s+COMMENT)?|INTRODUCTION AND SUMMARY)\s*[:.-]\s*", re.I)
 _RE_SUMMARY_END = re.compile(r"\bEND\s+SUMMARY\b[^.]*\.?", re.I)
 _RE_SIGNER = re.compile(r"^([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})\s*$")
 
@@ -862,7 +872,8 @@ _RE_REASONS_PRESENT = re.compile(r"\b1\.[4-6]\b|\bREASONS?\b", re.I)
 _RE_COMMA_ROW_HINT = re.compile(r"\d[A-Z]{3,}\d{1,6},")
 _RE_US_DATETIME = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})\b")
 _RE_COMMA_ROW = re.compile(
-    r"(?<![A-Z0-9])(\d{2}[A-Z]{3,}\d{1,6}),\s*\"?\s*((?:Embassy|Consulate|Secretary|US|USEU|USUN|Mission|American|REO|Iran)[^\",]*)\"?\s*,"
+    r"(?<![A-Z0-9])(\d{2}[A-Z]{3,}\d{1,6}),"
+    r"\s*\"?\s*((?:Embassy|Consulate|Secretary|US|USEU|USUN|Mission|American|REO|Iran)[^\",]*)\"?\s*,"
     r"\s*((?:UNCLASSIFIED|CONFIDENTIAL|SECRET|TOP SECRET)[A-Z/ ]*?)\s*,[^,]*,\s*(.*)$")
 
 
@@ -1251,6 +1262,8 @@ def _drop_furniture(lines: list[str]) -> list[str]:
             continue
         first = stripped[0]
         if len(stripped) <= 60 and (first.isalnum() or first == "#") and _RE_FURNITURE_ANY.match(stripped):
+            continue
+        if first in "-=" and _RE_DASHED_HEADING.match(stripped):
             continue
         if first in "-=_*" and _RE_DASHES.match(stripped):
             # a dashed rule under (or around) a heading: drop the heading too

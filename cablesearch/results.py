@@ -79,7 +79,10 @@ class Citation:
 
 @dataclass
 class IndexProgress:
-    """Passed to the `progress` callback of CableIndex.add: after every input and every commit."""
+    """Passed to the `progress` callback of CableIndex.add after every input and every commit.
+
+    One object, updated in place during a run: copy it (dataclasses.replace) to keep a snapshot.
+    """
     event: str                  # "read" (one more input consumed) or "commit" (a batch is durable)
     read: int = 0               # inputs consumed so far (cables and rejected inputs)
     total: int | None = None    # expected number of inputs, when known (for rate and ETA)

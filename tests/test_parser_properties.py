@@ -27,7 +27,8 @@ HEADER_BITS = [
     "ZNY CCCCC ZZH", "PAGE 02 VATICA 01261 061419Z", "SUMMARY:", "\x00",
 ]
 # CABLESEARCH_FUZZ_EXAMPLES=5000 for a longer hunt.
-SETTINGS = settings(max_examples=int(os.environ.get("CABLESEARCH_FUZZ_EXAMPLES", "150")), deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=int(os.environ.get("CABLESEARCH_FUZZ_EXAMPLES", "150")), deadline=2000,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def _check(text: str, **kwargs) -> None:
