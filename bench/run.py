@@ -86,6 +86,7 @@ def _tree_rss_kb(pid: int) -> int:
 def measured(argv: list[str], *, label: str, capture: bool = True) -> dict[str, Any]:
     """Run argv; return wall time, peak RSS (largest process, and sampled tree sum) and its JSON output."""
     log(f"{label}: {' '.join(argv[1:]) if argv[0] == sys.executable else ' '.join(argv)}")
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE if capture else None, text=True)
     peak_tree = 0
@@ -108,7 +109,7 @@ def measured(argv: list[str], *, label: str, capture: bool = True) -> dict[str, 
         raise RuntimeError(f"{label} failed with exit code {proc.returncode}")
     result: dict[str, Any] = {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024,
                               "peak_tree_rss_mb": peak_tree / 1024, "user_s": usage.ru_utime,
-                              "sys_s": usage.ru_stime}
+                              "sys_s": usage.ru_stime, "load": (load_before, os.getloadavg()[0])}
     if capture and output.strip():
         result["output"] = json.loads(output.strip().splitlines()[-1])
     log(f"{label}: {wall:.1f}s, peak {result['peak_rss_mb']:.0f} MB (tree {result['peak_tree_rss_mb']:.0f} MB)")
@@ -396,6 +397,20 @@ def child_gen(size: int, seed: int, csv_path: Path) -> list[str]:
             "--out", str(csv_path)]
 
 
+def merge_runs(previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """A rerun of a size replaces what it measured and keeps the rest (e.g. baselines run earlier)."""
+    if not previous:
+        return new
+    merged = dict(previous)
+    for key, value in new.items():
+        if key in ("builds", "engines", "errors") and isinstance(value, dict):
+            merged[key] = {**previous.get(key, {}), **value}
+        else:
+            merged[key] = value
+    merged["runs"] = previous.get("runs", [previous.get("started")]) + [new.get("started")]
+    return merged
+
+
 # --- the report ------------------------------------------------------------------------------------
 
 def machine_info() -> dict[str, Any]:
@@ -420,6 +435,15 @@ def machine_info() -> dict[str, Any]:
     return {"nproc": os.cpu_count(), "memory_gb": mem / 2**20, "cpu": cpu, "python": platform.python_version(),
             "platform": platform.platform(), "versions": versions,
             "commit": commit + (" + uncommitted changes" if dirty else "")}
+
+
+def _load(step: dict[str, Any], size_result: dict[str, Any] | None = None) -> str:
+    """The 1-minute load average before → after a step (else the size's run's)."""
+    if step.get("load"):
+        return f"{step['load'][0]:.1f} → {step['load'][1]:.1f}"
+    if size_result:
+        return f"{size_result['load_before'][0]:.1f} → {size_result['load_after'][0]:.1f} (whole run)"
+    return ""
 
 
 def _fmt(value: float | None, spec: str = ".0f") -> str:
@@ -464,14 +488,14 @@ def write_report(results: dict[str, Any], path: Path, command_lines: list[str]) 
             lines.append(f"| {r['size']:,} | {r['corpus_mb']:.0f} MB | cablesearch, {procs} worker{'s' if procs != '1' else ''} | "
                          f"{b['wall_s']:.0f} s | {b['cables_per_s']:.0f} | {b['user_s'] + b['sys_s']:.0f} s | "
                          f"{b['peak_rss_mb']:.0f} MB | {b['peak_tree_rss_mb']:.0f} MB | "
-                         f"{b['index_mb']:.0f} MB | {r['load_before'][0]:.1f} → {r['load_after'][0]:.1f} |")
+                         f"{b['index_mb']:.0f} MB | {_load(b, r)} |")
         for engine in ("whoosh", "fts5"):
             b = r.get(f"{engine}_build")
             if b:
                 name = {"whoosh": "plain Whoosh (baseline, procs=2)", "fts5": "SQLite FTS5 (baseline)"}[engine]
                 lines.append(f"| {r['size']:,} | | {name} | {b['wall_s']:.0f} s | "
                              f"{b['output']['docs'] / b['wall_s']:.0f} | {b['user_s'] + b['sys_s']:.0f} s | "
-                             f"{b['peak_rss_mb']:.0f} MB | {b['peak_tree_rss_mb']:.0f} MB | {b['index_mb']:.0f} MB | |")
+                             f"{b['peak_rss_mb']:.0f} MB | {b['peak_tree_rss_mb']:.0f} MB | {b['index_mb']:.0f} MB | {_load(b)} |")
         if r.get("docs"):
             d = r["docs"]
             lines.append(f"| {r['size']:,} | | parsing once to JSONL for the baselines (not in their build figures) | "
@@ -688,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
     elif not args.report_only:
         command = "cd /work/main && .venv/bin/python bench/run.py " + " ".join(argv)
         for size in (parse_size(s) for s in args.sizes.split(",") if s.strip()):
-            results["sizes"][str(size)] = bench_size(size, args)
+            results["sizes"][str(size)] = merge_runs(results["sizes"].get(str(size)), bench_size(size, args))
             results["machine"] = machine_info()
             if command not in results["commands"]:
                 results["commands"].append(command)

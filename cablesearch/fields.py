@@ -130,7 +130,7 @@ TEXT_ANALYZER = StemmingAnalyzer(stoplist=None)
 
 
 def _year(c: Cable) -> list[str]:
-    return [f"{c.created:%Y}"] if c.created else []
+    return [str(c.year)] if c.year else []
 
 
 def _month(c: Cable) -> list[str]:

@@ -31,6 +31,7 @@ from whoosh.idsets import BitSet
 from whoosh.query.nested import NestedParent
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
+from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from .errors import CablesearchError
@@ -120,6 +121,8 @@ def cable_documents(cable: Cable, content_hash: str | None = None) -> list[dict[
         created = cable.created.astimezone(timezone.utc).replace(tzinfo=None)
         doc.update(date=created, year=f"{created:%Y}", month=f"{created:%Y-%m}", day=f"{created:%Y-%m-%d}",
                    newest_first=-int(cable.created.timestamp()))
+    elif cable.year is not None:  # undated partial extracts: the id still tells the year
+        doc["year"] = str(cable.year)
     if cable.classification:
         doc["class_level"] = str(classification_level(cable.classification))
     for name, values_of in FACETS.items():
@@ -270,7 +273,7 @@ class CableIndex:
             if create:
                 return cls.create(path)
             raise IndexNotFoundError(path)
-        ix = _retry(lambda: whoosh_index.open_dir(str(path), indexname=INDEX_NAME))
+        ix = _retry(lambda: _open_whoosh(path))
         expected = set(build_schema().names())
         if set(ix.schema.names()) != expected:
             raise IndexFormatError(f"the index at {path} was built by another version of cablesearch; "
@@ -417,7 +420,7 @@ class CableIndex:
         except BaseException:
             writer.cancel()
             raise
-        live_after = whoosh_index.open_dir(str(self.path), indexname=INDEX_NAME).doc_count()
+        live_after = _open_whoosh(self.path).doc_count()
         if live_after != live_before - deleted + added_docs:
             raise IndexWriteError(f"the commit to {self.path} holds {live_after} documents, expected "
                                   f"{live_before - deleted + added_docs}; run the indexing again to finish")
@@ -739,20 +742,25 @@ class _AllMatches(collectors.WrappingCollector):
         return self.child.collect(sub_docnum)
 
 
+def _open_whoosh(path: Path):
+    """Open the Whoosh index without mmap: with mmap Whoosh copies each compound sub-file into
+    memory on open, which made a one-shot query's open about 10x slower."""
+    return FileStorage(str(path), supports_mmap=False).open_index(INDEX_NAME)
+
+
 def _compile(query: Any, schema) -> tuple[str, wq.Query, list[str]]:
     """(query text, whoosh query, warnings) for a query string, AST node or whoosh Query."""
     if isinstance(query, wq.Query):
         return str(query), query, []
-    from .query import compile_query
-    warnings: list[str] = []
-    if isinstance(query, str):
-        try:
-            from .query import parse_query_with_warnings
-            node, warnings = parse_query_with_warnings(query)
-            return query, compile_query(node, schema), list(warnings)
-        except ImportError:
-            return query, compile_query(query, schema), []
-    return str(query), compile_query(query, schema), []
+    from .query import QueryError, compile_query, parse_query_with_warnings
+    if not isinstance(query, str):
+        return str(query), compile_query(query, schema), []
+    try:
+        node, warnings = parse_query_with_warnings(query)
+        return query, compile_query(node, schema), list(warnings)
+    except QueryError as error:
+        error.query = query  # compiled from the AST, the error does not know the text for its caret
+        raise
 
 
 def _text_terms(q: wq.Query, reader) -> dict[str, frozenset[str]]:
@@ -854,17 +862,19 @@ def default_procs() -> int:
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
+_MANY_CABLES_SUFFIXES = (".csv", ".gz", ".bz2", ".xz")
+
+
 def estimate_inputs(paths: Sequence[str | Path]) -> int | None:
     """How many inputs reading `paths` will give, when cheap to know (files in folders), else None."""
     count = 0
     for raw in paths:
         path = Path(raw)
-        if str(raw) == "-" or path.suffix.lower() in (".csv", ".gz", ".bz2", ".xz"):
-            return None
-        if path.is_dir():
-            count += sum(1 for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        else:
-            count += 1
+        files = [p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")] \
+            if path.is_dir() else [path]
+        if str(raw) == "-" or any(p.suffix.lower() in _MANY_CABLES_SUFFIXES for p in files):
+            return None  # a CSV (or compressed file) holds an unknown number of cables
+        count += len(files)
     return count
 
 

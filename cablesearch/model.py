@@ -79,6 +79,16 @@ class Cable:
     archive_id: str = ""                      # the archive's id when it differs (malformed ids the text repairs)
     created_precision: str = ""               # "minute", "hour" (date line), "day" (no time of day given), "" (no date)
 
+    @property
+    def year(self) -> int | None:
+        """The year sent: from `created`, else from the reference id, whose two digits are the year."""
+        if self.created is not None:
+            return self.created.year
+        digits = self.reference_id[:2]
+        if not digits.isdigit():
+            return None
+        return (1900 if int(digits) >= 50 else 2000) + int(digits)  # Cablegate spans 1966-2010
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; `created` in ISO 8601 with `Z`."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "raw"}

@@ -202,3 +202,47 @@ def test_translations_mean_what_the_query_means(tmp_path, query, expected):
         finally:
             impl.close()
         assert set(answer.ids) == expected and answer.total == len(expected), (engine, text)
+
+
+run = _load("run")
+
+
+def test_sizes_parse():
+    assert [run.parse_size(s) for s in ("25k", "100k", "251k", "2000", "all")] == [25_000, 100_000, 251_287,
+                                                                                   2_000, 251_287]
+
+
+def test_a_rerun_keeps_what_it_did_not_measure():
+    first = {"started": "a", "builds": {"1": {"wall_s": 1}, "2": {"wall_s": 2}},
+             "engines": {"whoosh": {"x": 1}, "cablesearch": {"x": 2}}}
+    second = {"started": "b", "builds": {"2": {"wall_s": 3}}, "engines": {"cablesearch": {"x": 4}}}
+    merged = run.merge_runs(first, second)
+    assert merged["builds"] == {"1": {"wall_s": 1}, "2": {"wall_s": 3}}
+    assert merged["engines"] == {"whoosh": {"x": 1}, "cablesearch": {"x": 4}}
+    assert merged["runs"] == ["a", "b"]
+
+
+def _engine_run(ms: float) -> dict:
+    queries = {q.key: {"median_ms": ms, "cpu_median_ms": ms / 2, "first_ms": ms, "total": 3, "top": [], "snippets": 0}
+               for q in baselines.load_queries(BENCH / "queries.txt")}
+    summary = {"median_ms": ms, "p95_ms": ms, "max_ms": ms}
+    return {"wall_s": 1.0, "output": {"queries": queries, "summary": summary, "cpu_summary": summary}}
+
+
+def test_report_states_ratios_and_verdicts(tmp_path):
+    build = {"wall_s": 100.0, "user_s": 150.0, "sys_s": 10.0, "peak_rss_mb": 500.0, "peak_tree_rss_mb": 900.0,
+             "index_mb": 1000.0, "cables_per_s": 250.0, "output": {"added": 25_000}, "load": (1.0, 2.0)}
+    size = {"size": 25_000, "corpus_mb": 190.0, "load_before": (1, 1, 1), "load_after": (2, 2, 2),
+            "builds": {"2": build}, "engines": {"cablesearch": _engine_run(10.0), "whoosh": _engine_run(40.0)},
+            "errors": {"rg queries": "rg failed"}}
+    machine = {"nproc": 2, "memory_gb": 8.0, "cpu": "test cpu", "platform": "linux", "python": "3.11",
+               "versions": {"whoosh-reloaded": "2.7.5"}, "commit": "abc"}
+    report = tmp_path / "BENCHMARKS.md"
+    run.write_report({"sizes": {"25000": size}, "machine": machine, "commands": ["run.py --sizes 25k"]},
+                     report, ["run.py --sizes 25k"])
+    text = report.read_text()
+    assert "| 25,000 | whoosh |" in text and "4.0×" in text
+    assert "| mix ≥ 3× faster than plain Whoosh | 4.0× wall" in text and "met (at this size)" in text
+    assert "| query median under 30 ms | 10.0 ms | met (at this size) |" in text
+    assert "step 'rg queries' failed: rg failed" in text
+    assert "Projection, not a measurement" in text

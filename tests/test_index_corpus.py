@@ -1,6 +1,6 @@
 """Index every real cable of ../shared/corpus/cables/ and check counts against the parsed records.
 
-One index (built once for the module, with both cores) answers all checks here: the cable
+One index (the session-wide `real_corpus` fixture of conftest.py, built with both cores) answers all checks here: the cable
 count and the facet counts per tag, origin, year and classification must equal what the parsed
 records give when counted directly in Python.
 """
@@ -22,30 +22,9 @@ pytestmark = pytest.mark.skipif(not CABLES_DIR.is_dir(),
                                 reason=f"real corpus folder {CABLES_DIR} is absent")
 
 
-def read_corpus() -> list:
-    """Cables and read errors, in file order, through the readers when they exist."""
-    try:
-        from cablesearch.readers import read_cables
-    except ImportError:  # readers (issue 2) not landed yet: parse file by file
-        from cablesearch.parser import CableParseError, parse_cable
-        items = []
-        for path in sorted(CABLES_DIR.glob("*.txt")):
-            try:
-                items.append(parse_cable(path.read_text(encoding="utf-8"), source=str(path)))
-            except CableParseError as error:
-                items.append(error)
-        return items
-    return list(read_cables([CABLES_DIR]))
-
-
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    items = read_corpus()
-    cables = [c for c in items if isinstance(c, Cable)]
-    index = CableIndex.create(tmp_path_factory.mktemp("corpus") / "ix")
-    summary = index.add(items, procs=2)
-    yield index, items, cables, summary
-    index.close()
+def corpus(real_corpus):
+    return real_corpus.index, real_corpus.items, real_corpus.cables, real_corpus.summary
 
 
 def by_id(cables: list[Cable]) -> dict[str, Cable]:
@@ -72,7 +51,7 @@ def test_facet_counts_equal_counts_of_the_parsed_records(corpus):
     expected = {
         "tag": Counter(t for c in latest for t in set(c.tags)),
         "origin": Counter(c.origin or c.origin_name for c in latest if c.origin or c.origin_name),
-        "year": Counter(f"{c.created:%Y}" for c in latest if c.created),
+        "year": Counter(str(c.year) for c in latest if c.year),
         "classification": Counter(c.classification for c in latest if c.classification),
     }
     results = index.search(wq.Every(), limit=1, facets=tuple(expected))
@@ -90,7 +69,7 @@ def test_keyword_search_counts_equal_counts_of_the_parsed_records(corpus):
     for q, matching in [
         (wq.Term("tags", tag.lower()), [c for c in latest if tag in c.tags]),
         (wq.Term("origin", origin.lower()), [c for c in latest if c.origin == origin]),
-        (wq.Term("year", "2009"), [c for c in latest if c.created and c.created.year == 2009]),
+        (wq.Term("year", "2009"), [c for c in latest if c.year == 2009]),
     ]:
         results = index.search(q, limit=5, sort="-date", facets=())
         assert results.total == len(matching), q

@@ -1,10 +1,10 @@
 """Oracle: field queries over an index of the real corpus return exactly the cables that a plain
 Python filter over the parsed records selects.
 
-The index is built once per module with CableIndex from every SAMPLE_EVERY-th file of
-../shared/corpus/cables (sorted by name; about 1,650 cables, which keeps this module near a
-minute on a shared machine); the expected ids come from the Cable records themselves (tags, origin,
-created, classification, captions, refs, paragraph markings), never from the index.
+The index is the session-wide `real_corpus` fixture of conftest.py: every cable of
+../shared/corpus/cables, indexed once with CableIndex; the expected ids come from the Cable records
+themselves (tags, origin, created, classification, captions, refs, paragraph markings), never from
+the index.
 """
 from __future__ import annotations
 
@@ -19,30 +19,14 @@ from cablesearch.model import Cable
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
-SAMPLE_EVERY = 4
-
 pytestmark = pytest.mark.skipif(not (CORPUS / "cables").is_dir(),
                                 reason=f"the real corpus is absent ({CORPUS}/cables not found)")
 
 
-def _read(files: list[Path]) -> list[Cable]:
-    """Every cable the parser accepts from the files (rejections are the parser's business)."""
-    from cablesearch.readers import read_cables
-    return [item for item in read_cables(files) if isinstance(item, Cable)]
-
-
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(real_corpus):
     """(index, {reference id: Cable}) with the last-read cable winning, as the index keeps it."""
-    from cablesearch import CableIndex
-    files = sorted((CORPUS / "cables").glob("*.txt"))[::SAMPLE_EVERY]
-    cables = _read(files)
-    assert len(cables) > 0.8 * len(files), "the parser should read most of the corpus"
-    index = CableIndex.create(tmp_path_factory.mktemp("oracle") / "index")
-    index.add(cables)
-    records = {c.reference_id: c for c in cables}
-    yield index, records
-    index.close()
+    return real_corpus.index, real_corpus.latest()
 
 
 # --- what each field holds, read straight off the record ----------------------------------------
@@ -79,6 +63,13 @@ def day(c: Cable) -> date | None:
     return c.created.date() if c.created else None
 
 
+def sent_within(c: Cable, lo: date = date.min, hi: date = date.max) -> bool:
+    """Sent on a day in lo..hi; a cable known only by its id's year counts when all that year is inside."""
+    if c.created is not None:
+        return lo <= c.created.date() <= hi
+    return c.year is not None and lo <= date(c.year, 1, 1) and date(c.year, 12, 31) <= hi
+
+
 def markings(c: Cable) -> set[str]:
     out = set()
     for p in c.paragraphs:
@@ -95,14 +86,14 @@ ORACLE = [
     ("from:london", lambda c: "london" in origin(c)),
     ('from:"Embassy Tripoli"', lambda c: "embassy tripoli" in origin(c)),
     ("origin:(SANJOSE OR REYKJAVIK)", lambda c: bool({"sanjose", "reykjavik"} & origin(c))),
-    ("date:2009", lambda c: month(c)[:4] == "2009"),
+    ("date:2009", lambda c: c.year == 2009),
     ("date:2008-05", lambda c: month(c) == "2008-05"),
     ("date:2006-11..2007-02", lambda c: "2006-11" <= month(c) <= "2007-02"),
-    ("date:..2005", lambda c: bool(month(c)) and month(c) <= "2005-12"),
-    ("date:>=2009-06", lambda c: month(c) >= "2009-06"),
-    ("date:<2008-03-15", lambda c: day(c) is not None and day(c) < date(2008, 3, 15)),
+    ("date:..2005", lambda c: sent_within(c, hi=date(2005, 12, 31))),
+    ("date:>=2009-06", lambda c: sent_within(c, lo=date(2009, 6, 1))),
+    ("date:<2008-03-15", lambda c: sent_within(c, hi=date(2008, 3, 14))),
     ("date:2009-06-01..2009-06-10", lambda c: day(c) is not None and date(2009, 6, 1) <= day(c) <= date(2009, 6, 10)),
-    ("date:>2010-01-31", lambda c: month(c) >= "2010-02"),
+    ("date:>2010-01-31", lambda c: sent_within(c, lo=date(2010, 2, 1))),
     ("class:SECRET", lambda c: "secret" in classification(c)),
     ("class:confidential", lambda c: "confidential" in classification(c)),
     ('class:"SECRET//NOFORN"', lambda c: "secret//noforn" in classification(c)),
@@ -115,13 +106,13 @@ ORACLE = [
     ("tag:PREL OR tag:PGOV", lambda c: bool({"prel", "pgov"} & tags(c))),
     ("tag:PREL -caption:SIPDIS", lambda c: "prel" in tags(c) and "sipdis" not in captions(c)),
     ("NOT tag:PREL", lambda c: "prel" not in tags(c)),
-    ("-date:2009 -date:2008", lambda c: month(c)[:4] not in ("2008", "2009")),
+    ("-date:2009 -date:2008", lambda c: c.year not in (2008, 2009)),
     ("(tag:PHUM OR tag:PTER) date:2009 class:>=CONFIDENTIAL",
-     lambda c: bool({"phum", "pter"} & tags(c)) and month(c)[:4] == "2009" and (level(c) or 0) >= 1),
+     lambda c: bool({"phum", "pter"} & tags(c)) and c.year == 2009 and (level(c) or 0) >= 1),
     ("from:(CAIRO OR TRIPOLI) NOT class:UNCLASSIFIED",
      lambda c: bool({"cairo", "tripoli"} & origin(c)) and "unclassified" not in classification(c)),
     ("tag:ECON OR (from:LONDON date:2010)",
-     lambda c: "econ" in tags(c) or ("london" in origin(c) and month(c)[:4] == "2010")),
+     lambda c: "econ" in tags(c) or ("london" in origin(c) and c.year == 2010)),
     ("para:(marking:S)", lambda c: "s" in markings(c)),
     ("para:(marking:C/NF) tag:PREL", lambda c: "c/nf" in markings(c) and "prel" in tags(c)),
 ]
