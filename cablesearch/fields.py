@@ -46,6 +46,8 @@ class Field:
     # Values as shown in facet counts and completion (original case, one per distinct thing):
     # e.g. origin counts the station only, not also its name. None: no facet for this field.
     facet: Callable[[Cable], Iterable[str]] | None = None
+    searched_by_default: bool = False  # bare words (no field:) search this field
+    boost: float = 1.0                 # ranking weight of matches in this field
 
 
 def _classification_values(classification: str) -> list[str]:
@@ -87,9 +89,9 @@ FIELDS: tuple[Field, ...] = (
     Field("captions", ("caption",), Kind.KEYWORD, "handling captions: SIPDIS, NOFORN, EXDIS, NODIS ...",
           "caption:NOFORN", lambda c: c.captions, completable=True, facet=lambda c: c.captions),
     Field("subject", (), Kind.TEXT, "the SUBJECT line (ranks higher)", "subject:Belarus",
-          lambda c: [c.subject]),
+          lambda c: [c.subject], searched_by_default=True, boost=2.0),
     Field("body", (), Kind.TEXT, "paragraph text", "body:Lukashenko",
-          lambda c: [c.body or "\n\n".join(p.text for p in c.paragraphs)]),
+          lambda c: [c.body or "\n\n".join(p.text for p in c.paragraphs)], searched_by_default=True),
     Field("refs", ("ref", "cites"), Kind.KEYWORD, "cables that cite this reference id", "ref:07STATE61831",
           lambda c: [r.id for r in c.references if r.id], completable=True,
           facet=lambda c: sorted({r.id for r in c.references if r.id})),
@@ -110,6 +112,11 @@ _BY_NAME = {name: f for f in FIELDS for name in (f.name, *f.aliases)}
 def field_named(name: str) -> Field | None:
     """The field called `name` or one of its aliases (case-insensitive), else None."""
     return _BY_NAME.get(name.lower())
+
+
+def default_search_fields() -> tuple[str, ...]:
+    """The fields a bare word (no field:) searches."""
+    return tuple(f.name for f in FIELDS if f.searched_by_default)
 
 
 def all_field_names() -> list[str]:
@@ -164,8 +171,7 @@ def _whoosh_type(f: Field) -> wf.FieldType | None:
     if f.kind in (Kind.KEYWORD, Kind.LEVEL):
         return wf.KEYWORD(stored=f.stored, lowercase=True, commas=True)
     if f.kind is Kind.TEXT:
-        boost = 2.0 if f.name == "subject" else 1.0
-        return wf.TEXT(analyzer=TEXT_ANALYZER, stored=f.stored, field_boost=boost)
+        return wf.TEXT(analyzer=TEXT_ANALYZER, stored=f.stored, field_boost=f.boost)
     if f.kind is Kind.DATE:
         return wf.DATETIME(stored=True, sortable=True)
     return None  # query-only kinds have no field of their own

@@ -107,7 +107,18 @@ class Cable:
         return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def format_utc(when: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, the one time format of records, JSON output and lock files."""
+    return when.astimezone(timezone.utc).strftime(UTC_FORMAT)
+
+
+def parse_utc(text: str) -> datetime:
+    """The inverse of format_utc: a tz-aware UTC datetime."""
+    return datetime.strptime(text, UTC_FORMAT).replace(tzinfo=timezone.utc)
+
+
 def _iso(when: datetime | None) -> str | None:
-    if when is None:
-        return None
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if when is None else format_utc(when)
