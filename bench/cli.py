@@ -38,6 +38,8 @@ TYPED_QUERIES = (
     "class:>=SECRET caption:NOFORN ori",
     "para:(marking:S Lukashenko) OR subject:iran",
     "from:em",
+    'from:"Embassy Ba',   # origin names: every station of the index mapped to its name
+    "date:2005..2009",    # the end of a date range: years after the start
 )
 
 

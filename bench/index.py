@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/index.py                      # all of ../shared/corpus/cables, procs 1 and 2
     .venv/bin/python bench/index.py --limit 1000 --procs 2 --repeat 3
+    .venv/bin/python bench/index.py --limit 1000 --procs 1 --profile   # where the build's time goes
 
 Each build runs in its own subprocess; its peak memory is that subprocess's rusage from os.wait4
 (ru_maxrss of the largest process in its tree, sub-writers included). Reading+parsing is timed
@@ -52,20 +53,33 @@ def read_items(corpus: Path, limit: int | None):
         return parse_each()
 
 
-def build(corpus: str, index_path: str, procs: str, limit: str, batch_size: str) -> None:
+def build(corpus: str, index_path: str, procs: str, limit: str, batch_size: str, profile: str = "0") -> None:
     """Child process: time reading+parsing alone, then index while reading (as `cablesearch index` does).
 
     Items stream into the index, so the peak memory is the indexer's, not a list of the corpus.
+    With `profile` = "1", cProfile watches the indexing run and its top functions go to stderr
+    (only this process: with procs > 1 the sub-writers' analysis is not seen).
     """
     from cablesearch.index import CableIndex
     started = time.perf_counter()
     inputs = sum(1 for _ in read_items(Path(corpus), int(limit) or None))
     parse_s = time.perf_counter() - started
     with CableIndex.create(index_path, overwrite=True) as index:
+        profiler = None
+        if profile == "1":
+            import cProfile
+            profiler = cProfile.Profile()
+            profiler.enable()
         started = time.perf_counter()
         summary = index.add(read_items(Path(corpus), int(limit) or None), procs=int(procs),
                             batch_size=int(batch_size))
         total_s = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            import pstats
+            stats_out = pstats.Stats(profiler, stream=sys.stderr)
+            stats_out.sort_stats("cumulative").print_stats(25)
+            stats_out.sort_stats("tottime").print_stats(15)
         stats = index.stats()
     print(json.dumps({
         "procs": int(procs), "inputs": inputs, "cables": summary.added, "rejected": summary.rejected,
@@ -74,9 +88,11 @@ def build(corpus: str, index_path: str, procs: str, limit: str, batch_size: str)
     }))
 
 
-def run_build(corpus: Path, index_path: Path, procs: int, limit: int, batch_size: int) -> dict:
+def run_build(corpus: Path, index_path: Path, procs: int, limit: int, batch_size: int,
+              profile: bool = False) -> dict:
     child = subprocess.Popen([sys.executable, __file__, "_build", str(corpus), str(index_path), str(procs),
-                              str(limit), str(batch_size)], stdout=subprocess.PIPE, text=True)
+                              str(limit), str(batch_size), "1" if profile else "0"],
+                             stdout=subprocess.PIPE, text=True)
     out = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     if status != 0:
@@ -123,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=1000, help="cables per commit")
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per query")
     ap.add_argument("--keep", type=Path, help="build the indexes here and keep them")
+    ap.add_argument("--profile", action="store_true",
+                    help="cProfile each build's indexing (in-process work only) and print its top functions "
+                         "to stderr; timings then include the profiler's overhead")
     args = ap.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"bench/index.py: no corpus at {args.corpus}", file=sys.stderr)
@@ -131,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     builds = []
     for procs in (int(p) for p in args.procs.split(",")):
         print(f"building with procs={procs} ...", file=sys.stderr, flush=True)
-        builds.append(run_build(args.corpus, work / f"index-p{procs}", procs, args.limit, args.batch_size))
+        builds.append(run_build(args.corpus, work / f"index-p{procs}", procs, args.limit, args.batch_size,
+                                args.profile))
     print(f"corpus: {args.corpus} ({builds[0]['inputs']} inputs, {builds[0]['rejected']} rejected), "
           f"batch size {args.batch_size}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print("procs  cables  parse s  total s  index s  cables/s  peak MB  index MB  segments")

@@ -4,6 +4,7 @@
     .venv/bin/python bench/parse.py --readers        # also read_cables over the directory, cables.csv, html/
     .venv/bin/python bench/parse.py --repeat 5 --json
     .venv/bin/python bench/parse.py --memory         # resident memory while streaming cables.csv
+    gzip -c ../shared/corpus/cables.csv | .venv/bin/python bench/parse.py --memory --stdin   # the same via "-"
 
 Times are CPU seconds of this process (time.process_time), so other load on a shared machine
 inflates them less than wall time; wall time is printed too. Aim (issue 2): >= 2,000 cables/s.
@@ -69,14 +70,17 @@ def _rss_mib() -> float:
         return 0.0
 
 
-def bench_csv_memory(path: Path, every: int = 500) -> dict:
-    """Resident memory sampled while streaming cables.csv: flat after the first rows means constant memory."""
+def bench_csv_memory(path: Path | str, every: int = 500) -> dict:
+    """Resident memory sampled while streaming cables.csv: flat after the first rows means constant memory.
+
+    `path` "-" reads standard input (a pipe: `gzip -c cables.csv | ... --stdin`)."""
     samples = []
     n = 0
     for n, _ in enumerate(read_cables([path]), start=1):
         if n % every == 0:
             samples.append(_rss_mib())
-    return {"what": "cables.csv RSS while streaming", "cables": n,
+    label = "stdin" if path == "-" else "cables.csv"
+    return {"what": f"{label} RSS while streaming", "cables": n,
             "rss_mib_first": round(samples[0], 1) if samples else None,
             "rss_mib_last": round(samples[-1], 1) if samples else None,
             "rss_mib_max": round(max(samples), 1) if samples else None}
@@ -88,10 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="parser passes; the median is reported")
     ap.add_argument("--readers", action="store_true", help="also time the readers (text dir, cables.csv, html)")
     ap.add_argument("--memory", action="store_true", help="only sample memory while streaming cables.csv")
+    ap.add_argument("--stdin", action="store_true", help="with --memory: stream standard input instead (\"-\")")
     ap.add_argument("--json", action="store_true", help="one JSON object per result")
     args = ap.parse_args(argv)
     if args.memory:
-        result = bench_csv_memory(args.corpus / "cables.csv")
+        result = bench_csv_memory("-" if args.stdin else args.corpus / "cables.csv")
         print(json.dumps(result) if args.json else
               f"{result['what']}: {result['cables']} cables, RSS {result['rss_mib_first']} MiB after 500 rows, "
               f"{result['rss_mib_last']} MiB at the end (max {result['rss_mib_max']} MiB)")

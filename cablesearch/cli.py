@@ -3,24 +3,23 @@
 Thin by design: each subcommand opens the index, calls one library function and hands the
 result to `cablesearch.presenters`. Heavy modules (Whoosh, Lark, prompt_toolkit) are imported
 inside the subcommands so that `cablesearch query` starts fast. Exit status: 0 with results,
-1 with none, 2 on an error (a CablesearchError, printed without a traceback), 130 on Ctrl-C.
+1 with none, 2 on an error (printed without a traceback), 130 on Ctrl-C.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from . import __version__
 from .errors import CablesearchError
+from .results import DEFAULT_FACETS, SORTS  # the index's own lists; cablesearch.results loads no Whoosh
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-DEFAULT_FACETS = "tag,origin,year,classification"
 TEXT_FORMATS = ("text", "json")
 QUERY_FORMATS = ("text", "json", "jsonl", "csv")
-SORTS = ("relevance", "date", "-date")
 
 MAIN_EPILOG = """\
 examples:
@@ -105,18 +104,14 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK if results.hits else EXIT_NONE
 
 
-def _canonical_id(text: str) -> str:
-    return text.strip().upper()
-
-
 def cmd_show(args: argparse.Namespace) -> int:
     """Print a whole cable."""
     from . import presenters
 
     with _open_index(args) as index:
-        cable = index.get(_canonical_id(args.id))
+        cable = index.get(args.id)
     if cable is None:
-        _status(f"no cable {_canonical_id(args.id)} in the index")
+        _status(f"no cable {args.id} in the index")
         return EXIT_NONE
     if args.format == "json":
         sys.stdout.write(presenters.cable_json(cable))
@@ -134,12 +129,9 @@ def cmd_refs(args: argparse.Namespace) -> int:
 
     from . import presenters
 
-    cable_id = _canonical_id(args.id)
+    cable_id = args.id
     with _open_index(args) as index:
-        cites = index.cites(cable_id)
-        if cites is None:
-            _status(f"{cable_id} is not in the index; listing only the cables that cite it")
-        cites = list(cites or ())
+        cites = index.cites(cable_id)  # None: the cable itself is not in the index
         cited_by = list(index.cited_by(cable_id))
     if args.format == "json":
         sys.stdout.write(json.dumps(presenters.refs_dict(cable_id, cites, cited_by), ensure_ascii=False,
@@ -192,30 +184,28 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_OK if parsed else EXIT_NONE
 
 
-def _with_progress(items: Iterable[Any], total: int | None, title: str):
-    """Wrap `items` in prompt_toolkit's progress bar on stderr (only when stderr is a terminal)."""
-    from prompt_toolkit.output import create_output
-    from prompt_toolkit.shortcuts import ProgressBar
-
-    bar = ProgressBar(title=title, output=create_output(stdout=sys.stderr))
-    return bar, bar(items, total=total, label="cables")
-
-
 def cmd_index(args: argparse.Namespace) -> int:
     """Read cables from the paths and add them to the index, replacing same-id cables."""
     from .index import CableIndex, estimate_inputs, resolve_index_path
-    from .readers import read_cables
 
     path = resolve_index_path(args.index)
     total = estimate_inputs(args.paths)
-    reading = read_cables(args.paths)
     with CableIndex.open(path, create=True) as index:
         if sys.stderr.isatty() and not args.quiet:
-            bar, items = _with_progress(reading, total, f"indexing into {path}")
-            with bar:
-                summary = index.add(items, total=total)
+            from prompt_toolkit.output import create_output
+            from prompt_toolkit.shortcuts import ProgressBar
+
+            # prompt_toolkit's bar on stderr, advanced by the index's progress callback
+            with ProgressBar(title=f"indexing into {path}", output=create_output(stdout=sys.stderr)) as bar:
+                counter = bar(label="cables", total=total)
+
+                def advance(progress) -> None:
+                    if progress.event == "read":
+                        counter.item_completed()
+
+                summary = index.add_paths(args.paths, progress=advance, total=total)
         else:
-            summary = index.add(reading, total=total)
+            summary = index.add_paths(args.paths, total=total)
     _status(f"{path}: {summary}")
     if summary.rejected:
         for error in summary.errors[:10]:
@@ -273,8 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
   cablesearch query 'class:>=SECRET caption:NOFORN' --format jsonl --fields id,date,subject
   cablesearch query 'para:(Lukashenko Aliyev)' --format csv > hits.csv
   cablesearch query 'tag:PHUM' --count
+  cablesearch query '-tag:PHUM from:BAKU'
 """, [common])
-    sub.add_argument("query", help="the query, e.g. 'tag:PHUM from:BAKU date:2007-05 \"Belarus\"'")
+    sub.add_argument("query", help="the query, e.g. 'tag:PHUM from:BAKU date:2007-05 \"Belarus\"'; "
+                                   "one that starts with - may be given as is or after --")
     sub.add_argument("--limit", "-n", type=int, default=10, help="hits to print (default 10)")
     sub.add_argument("--offset", type=int, default=0, help="skip this many hits first")
     sub.add_argument("--sort", choices=SORTS, default="relevance", help="order of hits (default relevance)")
@@ -282,9 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--fields", metavar="F,F,...",
                      help="fields of each hit for json/jsonl/csv (rank,id,date,origin,origin_name,"
                           "classification,tags,subject,score,snippets,snippet,paragraph)")
-    sub.add_argument("--facets", metavar="F,F,...", default=DEFAULT_FACETS,
-                     help=f"facet counts to compute (default {DEFAULT_FACETS}; '' for none)")
+    sub.add_argument("--facets", metavar="F,F,...", default=",".join(DEFAULT_FACETS),
+                     help=f"facet counts to compute (default {','.join(DEFAULT_FACETS)}; '' for none)")
     sub.add_argument("--count", action="store_true", help="print only the number of matching cables")
+    query_parsers = {"query": sub}
 
     sub = _add_subcommand(subparsers, "show", cmd_show, "print a whole cable", """\
   cablesearch show 07BAKU595
@@ -329,12 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
   cablesearch explain 'tag:PHUM from:BAKU date:2007-05 "Belarus"'
   cablesearch explain 'para:(marking:S Lukashenko) OR class:>=SECRET'
 """, [common])
-    sub.add_argument("query")
+    sub.add_argument("query", help="the query; one that starts with - may be given as is or after --")
+    query_parsers["explain"] = sub
 
     _add_subcommand(subparsers, "repl", cmd_repl, "start the interactive search (the default)", """\
   cablesearch repl
   cablesearch --index /data/cables-index
 """, [common])
+    parser.query_parsers = query_parsers  # for _query_argv
     return parser
 
 
@@ -343,10 +338,17 @@ def _report_error(error: BaseException) -> None:
     print(f"cablesearch: {message}", file=sys.stderr)
 
 
+def _report_internal_error(error: BaseException) -> None:
+    """A bug, not bad input: say so in two lines, without a traceback."""
+    print(f"cablesearch: internal error: {error.__class__.__name__}: {error}", file=sys.stderr)
+    print(f"cablesearch: this is a bug; please report it with the command you ran "
+          f"(cablesearch {__version__}, Python {sys.version.split()[0]})", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (the console script exits with it)."""
     parser = build_parser()
-    argv = _glue_dash_values(sys.argv[1:] if argv is None else list(argv))
+    argv = _query_argv(sys.argv[1:] if argv is None else list(argv), parser.query_parsers)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors
@@ -364,17 +366,89 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_NONE
+    except OSError as error:  # a folder that cannot be made, a file that cannot be read ...
+        from .presenters import os_error_text
+
+        print(f"cablesearch: {os_error_text(error)}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback reaches a user
+        _report_internal_error(error)
+        return EXIT_ERROR
 
 
-def _glue_dash_values(argv: list[str]) -> list[str]:
-    """`--sort -date` -> `--sort=-date`: argparse would read `-date` as an option."""
-    out: list[str] = []
-    for arg in argv:
-        if out and out[-1] == "--sort" and arg.startswith("-") and arg.lstrip("-") in SORTS:
-            out[-1] = f"--sort={arg}"
+def _subcommand_position(argv: Sequence[str]) -> int | None:
+    """Where the subcommand name is in `argv` (after the main options), or None."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return None
+        if arg == "--index":
+            i += 2
+        elif arg.startswith("-"):
+            i += 1
         else:
+            return i
+    return None
+
+
+def _option_action(options: dict[str, argparse.Action], arg: str) -> argparse.Action | None:
+    """The option `arg` names: exactly, as `--name=value`, or as a unique `--na` prefix; else None."""
+    if not arg.startswith("-") or arg in ("-", "--"):
+        return None
+    if arg in options:
+        return options[arg]
+    if not arg.startswith("--"):
+        return None
+    name = arg.split("=", 1)[0]
+    if name in options:
+        return options[name]
+    matches = {id(action): action for option, action in options.items() if option.startswith(name)}
+    return next(iter(matches.values())) if len(matches) == 1 else None
+
+
+def _query_argv(argv: list[str], query_parsers: dict[str, argparse.ArgumentParser]) -> list[str]:
+    """Rewrite the arguments of `query`/`explain` so that argparse reads what the user meant.
+
+    An argument that starts with "-" but is no option of the subcommand is the query
+    (`query -tag:PHUM`), as is the argument after "--" (`query -- -tag:PHUM --format csv`);
+    it is moved to the end, after "--". An option value that starts with "-" is glued to its
+    option (`--sort -date` -> `--sort=-date`). argparse alone would read both as options.
+    """
+    position = _subcommand_position(argv)
+    if position is None or argv[position] not in query_parsers:
+        return argv
+    options = query_parsers[argv[position]]._option_string_actions
+    rest = argv[position + 1:]
+    out: list[str] = []
+    dash_query: list[str] = []
+    seen_query = False
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        action = _option_action(options, arg)
+        if action is not None:
             out.append(arg)
-    return out
+            takes_value = action.nargs != 0 and "=" not in arg
+            if takes_value and i + 1 < len(rest) and _option_action(options, rest[i + 1]) is None:
+                i += 1
+                value = rest[i]
+                if value.startswith("-"):
+                    out[-1] = f"{arg}={value}"
+                else:
+                    out.append(value)
+        elif arg == "--" and not seen_query and i + 1 < len(rest):
+            i += 1
+            seen_query = True
+            (dash_query if rest[i].startswith("-") else out).append(rest[i])
+        elif arg.startswith("-") and arg != "--" and not seen_query:
+            seen_query = True
+            dash_query.append(arg)
+        else:
+            seen_query = seen_query or not arg.startswith("-")
+            out.append(arg)  # the query, or something argparse will report
+        i += 1
+    return argv[:position + 1] + out + (["--", *dash_query] if dash_query else [])
 
 
 def _silence_stdout() -> None:

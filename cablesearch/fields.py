@@ -189,6 +189,7 @@ def build_schema() -> wf.Schema:
         class_level=wf.ID(stored=True),    # "0" (UNCLASSIFIED) .. "3" (TOP SECRET)
         content_hash=wf.STORED,            # to skip unchanged cables when re-indexing
         cable=wf.ID(stored=True),          # on paragraph docs: the parent's reference id
+        archive_id=wf.ID,                  # the archive's malformed id where the text repaired it (id: finds both)
         pnum=wf.STORED,                    # paragraph number (absent for an unnumbered body)
         marking=wf.KEYWORD(stored=True, lowercase=True, commas=True),
         ptext=wf.TEXT(analyzer=TEXT_ANALYZER),

@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import sys
+import tempfile
 import threading
 import time
 import typing
@@ -37,9 +38,9 @@ from whoosh.writing import SegmentWriter
 from .errors import CablesearchError
 from .fields import (FACETS, FIELDS, Kind, build_schema, classification_level, facet_column, facet_name,
                      field_named)
-from .model import Cable
-from .results import (Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results, count_facet,
-                      hit_snippets)
+from .model import Cable, format_utc, parse_utc
+from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results,
+                      count_facet, hit_snippets)
 
 INDEX_NAME = "MAIN"
 LOCK_FILE = "cablesearch.lock"          # held (flock) by the writing process; holds its pid and start time
@@ -47,18 +48,38 @@ REJECTED_LOG = "rejected.log"           # rejected inputs and reasons, appended 
 DEFAULT_BATCH_SIZE = 1000               # cables per commit
 DEFAULT_LOCK_TIMEOUT = 10.0             # seconds a second writer waits for the lock
 SMALL_BATCH_DOCS = 512                  # batches with fewer Whoosh documents are written in-process
-DEFAULT_FACETS = ("tag", "origin", "year", "classification")
-SORTS = ("relevance", "date", "-date")
+# Whoosh sorts a commit's postings in memory up to this estimate, then spills pickled runs to disk.
+# A 1,000-cable batch is ~1.2M postings (~160 MB by Whoosh's estimate): at Whoosh's default of 128
+# the spill and merge took ~10% of a build here (31.3 s vs 27.7 s for 1,000 real cables, one process,
+# +120 MB peak); 256 keeps a whole batch in memory.
+POSTING_POOL_MB = 256
+# SORTS and DEFAULT_FACETS (imported above) are defined in results.py, which imports no Whoosh,
+# so the CLI can read them at start-up; `from cablesearch.index import SORTS` works as well.
 _VALUE_SEP = "\x1f"                     # separates values inside a facet column
 CABLES = wq.Term("kind", "cable")
 
 
 class IndexNotFoundError(CablesearchError):
-    """No index at the given path."""
+    """No index at the given path (`reason` says why none was built there)."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        super().__init__(f"no cable index at {path}; build one with: cablesearch index PATH --index {path}")
+    def __init__(self, path: Path, reason: str = ""):
+        self.path, self.reason = path, reason
+        why = f" ({reason})" if reason else ""
+        super().__init__(f"no cable index at {path}{why}; build one with: cablesearch index PATH --index {path}")
+
+
+class IndexPathError(CablesearchError):
+    """The index folder cannot be made or read (not a folder, no permission, read-only ...)."""
+
+    def __init__(self, path: Path, action: str, error: OSError):
+        self.path, self.error = path, error
+        reason = error.strerror or str(error)
+        where = f" ({error.filename})" if error.filename and str(error.filename) != str(path) else ""
+        super().__init__(f"cannot {action} an index at {path}: {reason}{where}")
+
+
+class InvalidSearchError(CablesearchError, ValueError):
+    """A search argument out of range (negative offset or limit, unknown sort or facet)."""
 
 
 class IndexExistsError(CablesearchError):
@@ -125,6 +146,8 @@ def cable_documents(cable: Cable, content_hash: str | None = None) -> list[dict[
         doc["year"] = str(cable.year)
     if cable.classification:
         doc["class_level"] = str(classification_level(cable.classification))
+    if cable.archive_id and cable.archive_id != cable.reference_id:
+        doc["archive_id"] = cable.archive_id  # get() and id: find the cable by the archive's id too
     for name, values_of in FACETS.items():
         distinct = dict.fromkeys(v for v in values_of(cable) if v)  # facets count cables, not mentions
         doc[facet_column(name)] = _VALUE_SEP.join(distinct).encode("utf-8")
@@ -157,7 +180,7 @@ def cable_from_record(record: dict[str, Any]) -> Cable:
     return _from_json(Cable, record)
 
 
-def _from_json(cls, data: dict[str, Any]):
+def _from_json(cls: type, data: dict[str, Any]) -> Any:
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for f in dataclass_fields(cls):
@@ -168,7 +191,7 @@ def _from_json(cls, data: dict[str, Any]):
         if value is None:
             pass
         elif hint is datetime or datetime in args:
-            value = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            value = parse_utc(value)
         elif typing.get_origin(hint) is tuple:
             item_type = args[0] if args else str
             value = tuple(_from_json(item_type, v) if is_dataclass(item_type) else v for v in value)
@@ -189,9 +212,12 @@ class _WriterLock:
         self.timeout = timeout
         self.fd: int | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> "_WriterLock":
         import fcntl
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:  # a read-only index, or its folder is gone
+            raise IndexPathError(self.path.parent, "write to", error) from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -211,7 +237,7 @@ class _WriterLock:
         self.fd = fd
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         import fcntl
         os.ftruncate(self.fd, 0)
         fcntl.flock(self.fd, fcntl.LOCK_UN)
@@ -227,15 +253,16 @@ def _read_lock_info(fd: int) -> dict[str, Any]:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_utc(datetime.now(timezone.utc))
 
 
-def _whoosh_writer(ix, procs: int, timeout: float):
+def _whoosh_writer(ix: whoosh_index.Index, procs: int, timeout: float) -> SegmentWriter:
     """A Whoosh writer; with procs > 1, sub-processes analyse the documents (one segment each)."""
     if procs <= 1:
-        return SegmentWriter(ix, timeout=timeout)
+        return SegmentWriter(ix, timeout=timeout, limitmb=POSTING_POOL_MB)
     from ._mpwriter import ChildSafeMpWriter
-    return ChildSafeMpWriter(ix, procs=procs, multisegment=True, batchsize=256, timeout=timeout)
+    return ChildSafeMpWriter(ix, procs=procs, multisegment=True, batchsize=256, timeout=timeout,
+                             limitmb=POSTING_POOL_MB)
 
 
 # --- the index ---------------------------------------------------------------------------------
@@ -243,7 +270,7 @@ def _whoosh_writer(ix, procs: int, timeout: float):
 class CableIndex:
     """An on-disk cable index: add, delete, get and search cables. Safe to search from many threads."""
 
-    def __init__(self, path: Path, ix):
+    def __init__(self, path: Path, ix: whoosh_index.Index):
         self.path = Path(path)
         self._ix = ix
         self.schema = ix.schema
@@ -262,8 +289,13 @@ class CableIndex:
         path = Path(path)
         if not overwrite and exists(path):
             raise IndexExistsError(f"{path} already holds a cable index")
-        path.mkdir(parents=True, exist_ok=True)
-        return cls(path, whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME))
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            return cls(path, whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME))
+        except FileExistsError as error:  # mkdir(exist_ok=True) says this only when `path` is no folder
+            raise IndexPathError(path, "create", OSError(error.errno, "it exists and is not a folder")) from None
+        except OSError as error:
+            raise IndexPathError(path, "create", error) from None
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = False) -> "CableIndex":
@@ -273,7 +305,10 @@ class CableIndex:
             if create:
                 return cls.create(path)
             raise IndexNotFoundError(path)
-        ix = _retry(lambda: _open_whoosh(path))
+        try:
+            ix = _retry(lambda: _open_whoosh(path))
+        except OSError as error:
+            raise IndexPathError(path, "open", error) from None
         expected = set(build_schema().names())
         if set(ix.schema.names()) != expected:
             raise IndexFormatError(f"the index at {path} was built by another version of cablesearch; "
@@ -383,7 +418,7 @@ class CableIndex:
                 raise
         return removed
 
-    def _open_writer(self, procs: int, lock_timeout: float):
+    def _open_writer(self, procs: int, lock_timeout: float) -> SegmentWriter:
         from whoosh.index import LockError
         try:
             return _whoosh_writer(self._ix, procs, lock_timeout)
@@ -416,7 +451,10 @@ class CableIndex:
                 writer.end_group()
                 added_docs += len(docs)
             reader.close()
-            writer.commit()
+            if added_docs or deleted:
+                writer.commit()
+            else:
+                writer.cancel()  # nothing changed: no commit, so no segment merge either
         except BaseException:
             writer.cancel()
             raise
@@ -449,7 +487,7 @@ class CableIndex:
         shutil.rmtree(self.path / f"{INDEX_NAME}.tmp", ignore_errors=True)
 
     # -- reading ------------------------------------------------------------------------------
-    def searcher(self):
+    def searcher(self) -> Searcher:
         """The shared Whoosh searcher, renewed when another commit has landed. Hold self._lock.
 
         Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps segments that a merge removed
@@ -460,7 +498,7 @@ class CableIndex:
             self._searcher = _retry(self._open_searcher)
         return self._searcher
 
-    def _open_searcher(self):
+    def _open_searcher(self) -> Searcher:
         toc = self._ix._read_toc()
         readers, kept = [], {}
         for segment in toc.segments:
@@ -482,12 +520,20 @@ class CableIndex:
 
     def search(self, query: Any, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                facets: Sequence[str] = DEFAULT_FACETS) -> Results:
-        """One page of cables matching `query` (query text, AST node or whoosh Query), with facets."""
+        """One page of cables matching `query` (query text, AST node or whoosh Query), with facets.
+
+        Hits `offset`+1 .. `offset`+`limit` of the sorted matches; limit=0 gives only the total and facets.
+        """
+        for name, value in (("offset", offset), ("limit", limit)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidSearchError(f"{name} must be a whole number >= 0, not {value!r}")
         if sort not in SORTS:
-            raise CablesearchError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+            raise InvalidSearchError(f"unknown sort {sort!r}; use one of: {', '.join(SORTS)}")
+        if isinstance(facets, str):
+            raise InvalidSearchError(f"facets must be a sequence of names, not the string {facets!r}")
         unknown = [name for name in facets if facet_name(name) is None]
         if unknown:
-            raise CablesearchError(f"no facet {unknown[0]!r}; facets: {', '.join(sorted(FACETS))}")
+            raise InvalidSearchError(f"no facet {unknown[0]!r}; facets: {', '.join(sorted(FACETS))}")
         start = time.perf_counter()
         text, compiled, warnings = _compile(query, self.schema)
         with self._lock:
@@ -496,9 +542,9 @@ class CableIndex:
 
     def _search(self, text, compiled, warnings, limit, offset, sort, facets, start) -> Results:
         searcher = self.searcher()
-        compiled = _fix_nested(compiled, self._cable_bits)
+        compiled = _fix_nested(_with_archive_ids(compiled), self._cable_bits)
         q = wq.And([compiled, wq.Term("kind", "cable", boost=0.0)])
-        wanted = max(0, offset) + max(0, limit)
+        wanted = offset + limit
         if sort == "relevance":
             # No block skipping and no matcher replacement: both drop low-scoring matches, and
             # the total and facets must count every match.
@@ -560,7 +606,7 @@ class CableIndex:
             self._cable_bitsets[key] = bits
         return bits
 
-    def _leaves(self, searcher):
+    def _leaves(self, searcher: Searcher) -> list[tuple[SegmentReader, int]]:
         """(segment reader, docnum offset) per segment; none for an empty index."""
         leaves = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
         return [(reader, offset) for reader, offset in leaves if reader.segment() is not None]
@@ -590,10 +636,11 @@ class CableIndex:
         with self._lock:
             def find():
                 searcher = self.searcher()
-                for rid in dict.fromkeys((reference_id, reference_id.upper())):
-                    docnum = searcher.document_number(id=rid)
-                    if docnum is not None:
-                        return decode_record(searcher.reader().column_reader("record")[docnum])
+                for field in ("id", "archive_id"):  # the archive's malformed id finds the repaired cable
+                    for rid in dict.fromkeys((reference_id, reference_id.upper())):
+                        docnum = searcher.document_number(**{field: rid})
+                        if docnum is not None:
+                            return decode_record(searcher.reader().column_reader("record")[docnum])
                 return None
             return _retry(find)
 
@@ -712,6 +759,15 @@ class _NestedParentMatcher(NestedParent.NestedParentMatcher):
             self._nextdoc = None
 
 
+def _with_archive_ids(q: wq.Query) -> wq.Query:
+    """`q` with each id term or prefix also matching the archive id of cables whose id was repaired."""
+    if isinstance(q, (wq.Term, wq.Prefix)) and q.fieldname == "id":
+        return wq.Or([q, q.__class__("archive_id", q.text, boost=q.boost)])
+    if q.is_leaf() or isinstance(q, NestedParent):  # paragraph documents carry no ids
+        return q
+    return q.apply(_with_archive_ids)
+
+
 def _fix_nested(q: wq.Query, bits_for) -> wq.Query:
     """`q` with every NestedParent replaced by _CableNestedParent."""
     if isinstance(q, NestedParent):
@@ -742,7 +798,7 @@ class _AllMatches(collectors.WrappingCollector):
         return self.child.collect(sub_docnum)
 
 
-def _open_whoosh(path: Path):
+def _open_whoosh(path: Path) -> whoosh_index.Index:
     """Open the Whoosh index without mmap: with mmap Whoosh copies each compound sub-file into
     memory on open, which made a one-shot query's open about 10x slower."""
     return FileStorage(str(path), supports_mmap=False).open_index(INDEX_NAME)
@@ -802,7 +858,7 @@ def _paragraphs_matched(searcher, q: wq.Query, hits: Sequence[int],
     return out
 
 
-def _walk(q: wq.Query):
+def _walk(q: wq.Query) -> typing.Iterator[wq.Query]:
     yield q
     for child in q.children():
         yield from _walk(child)
@@ -824,9 +880,7 @@ def _date_of(searcher, results) -> datetime | None:
 
 
 def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return parse_utc(value) if value else None
 
 
 def _stored_hash(reader, reference_id: str) -> str | None:
@@ -841,7 +895,7 @@ def _stored_hash(reader, reference_id: str) -> str | None:
     return None
 
 
-def _retry(action: Callable[[], Any], attempts: int = 5):
+def _retry(action: Callable[[], Any], attempts: int = 5) -> Any:
     """Run `action`, retrying when a concurrent commit removed files we were about to open."""
     for attempt in range(attempts):
         try:
@@ -909,11 +963,64 @@ def open_index(explicit: str | Path | None = None, *, build_default: bool = True
         return CableIndex.open(path)
     if explicit or os.environ.get("CABLESEARCH_INDEX") or not build_default:
         raise IndexNotFoundError(path)
-    index = CableIndex.create(path)
-    summary = index.add_paths([examples_folder()], procs=1)
-    status(f"cablesearch: no index yet; built {path} from {summary.added} bundled example cables. "
-           f"Index a real archive with: cablesearch index PATH --index {path}")
-    return index
+    built = _build_default_index(path)
+    if built is not None:
+        status(f"cablesearch: no index yet; built {path} from {built.added} bundled example cables. "
+               f"Index a real archive with: cablesearch index PATH --index {path}")
+    return CableIndex.open(path)
+
+
+def _build_default_index(path: Path) -> IndexSummary | None:
+    """Build the example index in folder `path` unless another process just did (then None).
+
+    Processes starting together on a fresh data folder build it once: the builder holds the
+    folder's writer lock, and the others wait for it, then find the index. The index is made in a
+    scratch folder inside `path` and its files moved in table of contents last, so a process that
+    opens without waiting for the lock never sees a half-built index.
+    """
+    try:
+        if not (path / LOCK_FILE).exists():  # no builder about: refuse a used folder without touching it
+            _refuse_a_used_folder(path)
+        path.mkdir(parents=True, exist_ok=True)
+        with _WriterLock(path, DEFAULT_BUILD_WAIT):
+            if exists(path):
+                return None
+            for stale in path.glob(f"{_SCRATCH_PREFIX}*"):  # left by a killed builder; we hold the lock
+                shutil.rmtree(stale, ignore_errors=True)
+            _refuse_a_used_folder(path)
+            scratch = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIX, dir=path))
+            try:
+                with CableIndex.create(scratch) as index:
+                    summary = index.add_paths([examples_folder()], procs=1)
+                _move_index_files(scratch, path)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+    except FileExistsError as error:
+        raise IndexPathError(path, "create", OSError(error.errno, "it exists and is not a folder")) from None
+    except OSError as error:
+        raise IndexPathError(path, "create", error) from None
+    return summary
+
+
+def _refuse_a_used_folder(path: Path) -> None:
+    """IndexNotFoundError when folder `path` holds files other than dotfiles (.gitkeep) and our lock."""
+    others = sorted(e.name for e in path.iterdir() if not e.name.startswith(".") and e.name != LOCK_FILE) \
+        if path.is_dir() else []
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise IndexNotFoundError(path, f"it holds other files: {shown}; the example index is built only "
+                                       f"in an empty folder")
+
+
+_SCRATCH_PREFIX = ".building-"
+DEFAULT_BUILD_WAIT = 120.0  # seconds a process waits for another to finish building the example index
+
+
+def _move_index_files(source: Path, target: Path) -> None:
+    """Move a finished index's files into `target`; the table of contents last makes it appear at once."""
+    files = [f for f in source.iterdir() if f.is_file() and f.name != LOCK_FILE]
+    for f in sorted(files, key=lambda f: f.suffix == ".toc"):  # sorted() is stable: .toc files go last
+        os.replace(f, target / f.name)
 
 
 def examples_folder() -> Path:

@@ -9,13 +9,14 @@ numbered paragraphs. Variants that are data (station spellings, captions, titles
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Iterable, Mapping
 
 from . import stations as st
 from .errors import CablesearchError
-from .model import Cable, Disagreement, Paragraph, Recipient, Reference
+from .model import Cable, Disagreement, Paragraph, Recipient, Reference, format_utc
 
 
 class CableParseError(CablesearchError):
@@ -83,10 +84,10 @@ _RE_BANNER_TAIL = re.compile(
     r"(?:[A-Z]{0,3}(?:TION|TIN|TON|CION|TIO|TIKN|TINN|TIOQ)"                  # SECTION, garbled too
     r"\s*(?P<sec>\d{1,2}|Q\d|\dQ)\s*(?:OF|GF|F|O|of)\s*(?P<secs>\d{1,2})\s*)?"
     r"(?P<station>[A-Z][A-Z .'-]*?)\s+(?P<serial>\d{1,9})\s*(?P<rest>.*)$")
-_RE_CAPTION_WORDS = re.compile(r"\b(SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS)\b")
+_RE_CAPTION_WORDS = re.compile(r"\b(" + "|".join(st.RUN_IN_CAPTIONS) + r")\b")
 _RE_CAPTION_SPLIT = re.compile(r"[\s,;/]+")
 _RE_CAPTION_ANY = re.compile(r"\b(" + "|".join(re.escape(c) for c in st.CAPTIONS) + r")\b")
-_RE_RUN_TOGETHER_CAPTION = re.compile(r"SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS|SENSITIVE")
+_RE_RUN_TOGETHER_CAPTION = re.compile("|".join(st.RUN_IN_CAPTIONS))  # glued on: "000595SIPDIS"
 _RE_NOFORN = re.compile(r"\bNOFORN\b")
 _RE_SBU = re.compile(r"\bSENSITIVE BUT UNCLASSIFIED\b", re.I)
 _RE_CLASS_LINE = re.compile(r"^(?:CLASS|Class|class)(?:IFICATION|ification)?:\s*\S")
@@ -158,11 +159,11 @@ def parse_cable(text: str, *, source: str = "", metadata: Mapping[str, str] | No
     meta = {k: (v or "").strip() for k, v in (metadata or {}).items() if isinstance(v, str)}
     raw = text
     lines = _normalise_lines(text)
-    state = _Reading(lines)
-    state.read_partial_block()
-    state.read_header()
-    state.read_body()
-    return state.build(raw=raw, source=source, meta=meta, encoding=encoding)
+    found = _Found(lines)
+    _read_archive_block(found)
+    _read_header(found)
+    _read_body(found)
+    return _build_cable(found, raw=raw, source=source, meta=meta, encoding=encoding)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,639 +231,707 @@ def _collapse_seed_blanks(lines: list[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The reading state: one pass over the lines, header then body
+# The reading state. `parse_cable` runs the section readers below in order over one `_Found`:
+# archive rows, header (routing, banner and captions, labels), body; then `_build_cable`.
 
-class _Reading:
-    """Accumulates what the parser finds; `build()` turns it into a Cable."""
+@dataclass
+class _Found:
+    """What the parser has found so far, section by section; `_build_cable` turns it into a Cable."""
+    lines: list[str]
+    start: int = 0  # first line of the cable proper
+    is_partial: bool = False
+    block: dict[str, str] = field(default_factory=dict)  # the partial-extract metadata block / dump row
+    transmission_id: str = ""
+    de_serial: str = ""
+    section: int = 0
+    precedence: str = ""
+    dtg: datetime | None = None
+    dateline: datetime | None = None
+    fm: str = ""
+    to: list[Recipient] = field(default_factory=list)
+    info: list[Recipient] = field(default_factory=list)
+    banner_class: str = ""
+    banner_caveat: str = ""
+    banner_station: str = ""
+    banner_serial: str = ""
+    sections: int = 1
+    captions: list[str] = field(default_factory=list)
+    eo: str = ""
+    declassify_on: str = ""
+    tags: list[str] = field(default_factory=list)
+    subject: str = ""
+    ref_text: str = ""
+    classified_by_text: str = ""
+    body_start: int = -1  # first line of the body: set by _read_header
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    signer: str = ""
+    page_dtg: tuple[int, int, int] | None = None
+    header_subject_fallback: str = ""
+    banner_index: int = -1
+    dateline_minutes: bool = False
+    subject_index: int = -1
+    zny_class: str = ""
+    addressing: list[Recipient] | None = None  # the TO or INFO list being read
+    seen_banner: bool = False
+    fm_after_banner: bool = False
+    fields_index: int = -1
+    seen_subject: bool = False
+    last_label: str = ""  # the label whose value the next line may continue: subject, ref, classified...
 
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.start = 0                     # first line of the cable proper
-        self.is_partial = False
-        self.block: dict[str, str] = {}    # the partial-extract metadata block / dump row
-        self.transmission_id = ""
-        self.de_serial = ""
-        self.section = 0
-        self.precedence = ""
-        self.dtg: datetime | None = None
-        self.dateline: datetime | None = None
-        self.fm = ""
-        self.to: list[Recipient] = []
-        self.info: list[Recipient] = []
-        self.banner_class = ""
-        self.banner_caveat = ""
-        self.banner_station = ""
-        self.banner_serial = ""
-        self.sections = 1
-        self.captions: list[str] = []
-        self.eo = ""
-        self.declassify_on = ""
-        self.tags: list[str] = []
-        self.subject = ""
-        self.ref_text = ""
-        self.classified_by_text = ""
-        self.body_start = len(lines)
-        self.paragraphs: list[Paragraph] = []
-        self.signer = ""
-        self.page_dtg: tuple[int, int, int] | None = None
-        self.header_subject_fallback = ""
-        self.banner_index = -1
-        self.dateline_minutes = False
-        self.subject_index = -1
-        self.zny_class = ""
-        self._addressing: list[Recipient] | None = None   # the TO or INFO list being read
-        self._seen_banner = False
-        self._fm_after_banner = False
-        self.fields_index = -1
+    def __post_init__(self) -> None:
+        self.body_start = len(self.lines)
 
-    # -- partial extracts ----------------------------------------------------------------------
-    def read_partial_block(self) -> None:
-        """Partial extracts carry the archive's metadata (row id, date, id, origin, class) inline."""
-        lines = self.lines
-        first = next((i for i, line in enumerate(lines[:5]) if line.strip()), None)
-        if first is None:
+
+# --- partial extracts and archive rows --------------------------------------------------------
+def _read_archive_block(found: _Found) -> None:
+    """Partial extracts carry the archive's metadata (row id, date, id, origin, class) inline."""
+    lines = found.lines
+    first = next((i for i, line in enumerate(lines[:5]) if line.strip()), None)
+    if first is None:
+        return
+    if PARTIAL_NOTE in lines[first]:
+        found.is_partial = True
+        found.start = first + 1
+    for i in range(found.start, min(len(lines), found.start + 120)):
+        line = lines[i]
+        first_char = line[:1]
+        if not first_char:
+            continue
+        if "\t" in line and i < found.start + 80 and _read_dump_row(found, i):
             return
-        if PARTIAL_NOTE in lines[first]:
-            self.is_partial = True
-            self.start = first + 1
-        for i in range(self.start, min(len(lines), self.start + 120)):
-            line = lines[i]
-            first_char = line[:1]
-            if not first_char:
-                continue
-            if "\t" in line and i < self.start + 80 and self._read_dump_row(i):
+        if first_char.isdigit():
+            if "," in line and i < found.start + 80 and _RE_COMMA_ROW_HINT.search(line) and _read_comma_row(found, i):
                 return
-            if first_char.isdigit():
-                if "," in line and i < self.start + 80 and _RE_COMMA_ROW_HINT.search(line) and self._read_comma_row(i):
-                    return
-                if line.isdigit() and len(line) <= 7 and self._read_site_block(i):
-                    return
+            if line.isdigit() and len(line) <= 7 and _read_site_block(found, i):
+                return
 
-    def _read_site_block(self, i0: int) -> bool:
-        """The site's block: row id / date / id / origin / classification, each on its own line."""
-        lines = self.lines
-        seq = [(j, lines[j].strip()) for j in range(i0, min(len(lines), i0 + 12)) if lines[j].strip()][:5]
-        if len(seq) < 5:
-            return False
-        (_, a), (_, b), (_, c), (_, d), (i4, e) = seq
-        date = _RE_META_DATE.match(b)
-        if not date or not _RE_META_ID.match(c):
-            return False
-        self.block = {"date": b[:10], "hour": date.group(4) or "", "minute": date.group(5) or "",
-                      "reference_id": c, "origin": d, "classification": e}
-        if self.is_partial:
-            self.header_subject_fallback = _find_subject(lines[self.start:i0])
-            self.start = i4 + 1
-        else:
-            for j in range(i0, i4 + 1):
-                lines[j] = ""
-        return True
 
-    def _read_dump_row(self, i: int) -> bool:
-        """A database dump row (tab-separated: row id, date-time, id, origin, class, refs, text...)."""
-        fields = self.lines[i].split("\t")
-        block: dict[str, str] = {}
-        for value in fields[:-1]:
-            value = value.strip()
-            m = _RE_META_DATE.match(value)
-            if m and "date" not in block:
-                block.update(date=value[:10], hour=m.group(4) or "", minute=m.group(5) or "")
-            elif _RE_META_ID.match(value) and "reference_id" not in block:
-                block["reference_id"] = value
-            elif value in _SITE_CLASSES and "classification" not in block:
-                block["classification"] = value
-            elif value.startswith(_ORIGIN_WORDS) and "origin" not in block:
-                block["origin"] = value
-        last = fields[-1]
-        if not block.get("reference_id") and not (block.get("classification") and last.startswith("VZCZC")):
-            return False
-        self.block = block
-        self._replace_row(i, "" if PARTIAL_NOTE in last else last)
-        return True
-
-    def _read_comma_row(self, i: int) -> bool:
-        """A comma-separated export row: id,"origin",CLASSIFICATION,refs,"text..."."""
-        m = _RE_COMMA_ROW.search(self.lines[i])
-        if not m:
-            return False
-        self.block = {"reference_id": m.group(1), "origin": _RE_WS.sub(" ", m.group(2)).strip(),
-                      "classification": _site_classification(m.group(3))}
-        d = _RE_US_DATETIME.search(self.lines[i], 0, m.start() + 1)
-        if d:
-            self.block.update(date=f"{int(d.group(3)):04d}-{int(d.group(1)):02d}-{int(d.group(2)):02d}",
-                              hour=d.group(4), minute=d.group(5))
-        rest = m.group(4).lstrip('"')
-        self._replace_row(i, "" if PARTIAL_NOTE in rest else rest)
-        return True
-
-    def _replace_row(self, i: int, rest: str) -> None:
-        """A dump row opens the record (partial extracts) or repeats the header run together: drop it then."""
-        if self.is_partial or not any(line.strip() for line in self.lines[self.start:i]):
-            self.lines[i] = rest
-            self.start = i
-        else:
-            self.lines[i] = ""
-
-    # -- header ---------------------------------------------------------------------------------
-    def read_header(self) -> None:
-        """Read header fields in order; stops where the body begins."""
-        lines = self.lines
-        n = len(lines)
-        i = self.start
-        self._addressing = None
-        seen_subject = False
-        last_field = ""
-        header_limit = min(n, self.start + 400)
-        while i < header_limit:
-            line = lines[i]
-            stripped = line.strip()
-            if not stripped:
-                if self._addressing is not None and not self._seen_banner and self.to:
-                    self._addressing = None
-                if last_field in ("subject", "ref", "classified"):
-                    last_field = ""
-                i += 1
-                continue
-            if not seen_subject and not self.tags and self._read_transmission_line(i, line, stripped):
-                i += 1
-                continue
-            # fields after the banner (and, for odd layouts, without one)
-            if not seen_subject:
-                m = _RE_PAGE_DTG.match(stripped) if stripped.startswith("PAGE") else None
-                if m and self.page_dtg is None:
-                    self.page_dtg = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                    i += 1
-                    continue
-            if last_field in ("subject", "ref") and _RE_PAGEBREAK.match(stripped):
-                i += 1  # a page break inside a wrapped subject or REF list
-                continue
-            if last_field == "subject" and not self._field_start(stripped) and not _RE_SBU.search(stripped):
-                self.subject += " " + stripped
-                i += 1
-                continue
-            if last_field == "ref" and not self._field_start(stripped):
-                self.ref_text += "\n" + stripped
-                i += 1
-                continue
-            if last_field == "classified" and not self._body_start(stripped) and not self._field_start(stripped) \
-                    and not _RE_REASONS_PRESENT.search(self.classified_by_text):
-                self.classified_by_text += " " + stripped
-                i += 1
-                continue
-            m = _RE_EO.search(stripped) if not self.eo and ("12" in stripped or "11" in stripped
-                                                           or "13" in stripped) else None
-            if m and not self.eo and not seen_subject:
-                if self.fields_index < 0:
-                    self.fields_index = i
-                self.eo = m.group(1)
-                self._read_decl(stripped)
-                t = _RE_TAGS.search(stripped)
-                if t and not self.tags:
-                    self.tags = _tags(t.group(1))
-                    i = self._tag_continuation(i)
-                last_field = "eo"
-                i += 1
-                continue
-            if not seen_subject and _RE_DECL_START.match(stripped) and not self.declassify_on:
-                self._read_decl(stripped)
-            t = _RE_TAGS.search(stripped) if not self.tags and ("TAG" in stripped or "Tag" in stripped) else None
-            if t and not self.tags and not seen_subject and (t.start() <= 4 or stripped.startswith("TAG")
-                                                             or _RE_BEFORE_TAGS.search(stripped, 0, t.start() + 1)):
-                if self.fields_index < 0:
-                    self.fields_index = i
-                self.tags = _tags(t.group(1))
-                i = self._tag_continuation(i)
-                last_field = "tags"
-                i += 1
-                continue
-            m = _RE_SUBJECT.match(stripped)
-            if m and (not seen_subject or not self.subject) and (not stripped.startswith("Subject") or self.eo):
-                if self.fields_index < 0:
-                    self.fields_index = i
-                self.subject = m.group(1).strip()
-                self.subject_index = i
-                seen_subject = True
-                last_field = "subject"
-                i += 1
-                continue
-            m = _RE_REF.match(stripped)
-            if m and not self.ref_text and (seen_subject or self.tags):
-                self.ref_text = (m.group(1) or m.group(2) or "").strip()
-                last_field = "ref"
-                i += 1
-                continue
-            m = _RE_CLASSIFIED_BY.match(stripped)
-            if m and not self.classified_by_text:
-                self.classified_by_text = m.group(1).strip()
-                last_field = "classified"
-                i += 1
-                continue
-            if self._seen_banner and not seen_subject and not self.tags and self._caption_line(stripped):
-                i += 1
-                continue
-            if seen_subject and self._body_start(stripped):
-                break
-            if self._seen_banner and not seen_subject and not self.eo and self._body_start(stripped) \
-                    and not _RE_SEED_REF_ITEM.match(stripped):
-                break
-            if seen_subject or (self._seen_banner and self.eo):
-                if last_field in ("", "tags", "eo") and seen_subject:
-                    break
-            i += 1
-        self.body_start = i if i < header_limit else self._fallback_body_start()
-        self._scan_captions()
-        if self.dtg is None:
-            for line in self.lines[self.start:min(self.body_start, self.start + 60)]:
-                m = _RE_DTG_ANY.search(line)
-                if m:
-                    self.dtg = _dtg(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
-                    break
-
-    def _scan_captions(self) -> None:
-        """Captions also close addressee lines ("DOL FOR ILAB MMITTELHAUSER SENSITIVE SIPDIS")."""
-        for line in self.lines[self.start:self.body_start]:
-            if line[:1] in "Cc" and _RE_CLASS_LINE.match(line) and "NOFORN" in line and "NOFORN" not in self.captions:
-                self.captions.append("NOFORN")
-        if self.banner_index < 0:
-            return
-        stop = self.fields_index if self.fields_index > self.banner_index else self.banner_index + 12
-        for line in self.lines[self.banner_index + 1:stop]:
-            for word in _RE_CAPTION_WORDS.findall(line):
-                if word not in self.captions:
-                    self.captions.append(word)
-        for line in self.lines[stop:self.body_start]:
-            if _RE_SBU.search(line) and "SENSITIVE" not in self.captions:
-                self.captions.append("SENSITIVE")
-            if "NOFORN" in line and "NOFORN" not in self.captions and _RE_NOFORN.search(line):
-                self.captions.append("NOFORN")
-
-    def _read_transmission_line(self, i: int, line: str, stripped: str) -> bool:
-        """The transmission furniture before the subject: VZCZC, DE, ZNY, DTG, FM, TO/INFO, date lines,
-        the classification banner. Returns True when the line was one of them."""
-        m = _RE_VZCZC.match(stripped) if stripped.startswith("VZCZC") else None
-        if m and not self.transmission_id:
-            self.transmission_id = m.group(1)
-            return True
-        m = _RE_DE.match(stripped) if stripped.startswith("DE ") else None
-        if m and not self.de_serial:
-            self.de_serial = m.group(2).lstrip("0") or "0"
-            self.section = int(m.group(3) or 0)
-            return True
-        m = _RE_ZNY.match(stripped) if stripped.startswith("ZN") else None
-        if m:
-            self.zny_class = _ZNY_CLASSES[m.group(1)]
-            return True
-        m = _RE_DTG.match(stripped) if self.dtg is None and stripped[0] in _DTG_FIRST else None
-        if m and (m.group(1) is not None or i - self.start < 8):
-            self.dtg = _dtg(m.group(2), m.group(3), m.group(4), m.group(5), m.group(6))
-            letters = (m.group(1) or "").split()
-            if letters:
-                self.precedence = st.PRECEDENCE_LETTERS.get(letters[0][0], "")
-            self._addressing = None
-            return True
-        m = _RE_FM.match(stripped) if stripped.startswith("FM ") else None
-        if m and not self.fm:
-            self.fm = m.group(1)
-            self._fm_after_banner = self._seen_banner
-            self._addressing = None
-            return True
-        # TO/INFO belong to the FM line; after a banner only when the FM line came after it too
-        addressing_allowed = bool(self.fm) and (not self._seen_banner or self._fm_after_banner)
-        m = _RE_TO.match(stripped) if stripped.startswith("TO ") else None
-        if m and addressing_allowed and not self.to:
-            self._addressing = self.to
-            self.to.extend(_recipients(m.group(1)))
-            return True
-        m = _RE_INFO.match(stripped) if stripped.startswith("INFO ") else None
-        if m and addressing_allowed and not self.info:
-            self._addressing = self.info
-            self.info.extend(_recipients(m.group(1)))
-            return True
-        m = _RE_CABLE_DATED.match(stripped) if "able dated:" in stripped[:14] else None
-        if m and self.dateline is None:
-            self.dateline = parse_container_datetime(m.group(1))
-            self.dateline_minutes = True
-            return True
-        m = _RE_DATELINE.match(stripped) if "day," in stripped[:12].lower() else None
-        if m and self.dateline is None:
-            self.dateline = _dateline(m)
-            self._addressing = None
-            return True
-        m = _RE_BANNER.match(line)
-        if m is None and _RE_LOWER_BANNER.match(line):
-            m = _RE_BANNER.match(line.upper())  # a sentence-cased copy: "C o n f i d e n t i a l"
-        if m and not self.banner_station and self._read_banner(m):
-            self._seen_banner = self._seen_banner or bool(self.banner_station)
-            self.banner_index = i
-            self._addressing = None
-            return True
-        if self._addressing is not None and m is None and not _RE_PAGE_DTG.match(stripped) \
-                and ":" not in stripped and not _RE_EO.search(stripped):
-            self._addressing.extend(_recipients(stripped))
-            return True
+def _read_site_block(found: _Found, i0: int) -> bool:
+    """The site's block: row id / date / id / origin / classification, each on its own line."""
+    lines = found.lines
+    seq = [(j, lines[j].strip()) for j in range(i0, min(len(lines), i0 + 12)) if lines[j].strip()][:5]
+    if len(seq) < 5:
         return False
+    (_, a), (_, b), (_, c), (_, d), (i4, e) = seq
+    date = _RE_META_DATE.match(b)
+    if not date or not _RE_META_ID.match(c):
+        return False
+    found.block = {"date": b[:10], "hour": date.group(4) or "", "minute": date.group(5) or "",
+                  "reference_id": c, "origin": d, "classification": e}
+    if found.is_partial:
+        found.header_subject_fallback = _find_subject(lines[found.start:i0])
+        found.start = i4 + 1
+    else:
+        for j in range(i0, i4 + 1):
+            lines[j] = ""
+    return True
 
-    def _fallback_body_start(self) -> int:
-        """No clear end of header (odd layout): start the body after the last header field found."""
-        for i in range(self.start, len(self.lines)):
-            if self._body_start(self.lines[i].strip()):
-                return i
-        return len(self.lines)
 
-    def _tag_continuation(self, i: int) -> int:
-        """A TAGS list may wrap onto the next line (when it ends with a comma)."""
-        while i + 1 < len(self.lines) and self.lines[i + 1].strip() \
-                and (self.lines[i].rstrip().endswith(",") or _RE_TAG_LINE.match(self.lines[i + 1])) \
-                and not self._field_start(self.lines[i + 1].strip()) \
-                and not _RE_CAPTION_ANY.search(self.lines[i + 1]):
+def _read_dump_row(found: _Found, i: int) -> bool:
+    """A database dump row (tab-separated: row id, date-time, id, origin, class, refs, text...)."""
+    fields = found.lines[i].split("\t")
+    block: dict[str, str] = {}
+    for value in fields[:-1]:
+        value = value.strip()
+        m = _RE_META_DATE.match(value)
+        if m and "date" not in block:
+            block.update(date=value[:10], hour=m.group(4) or "", minute=m.group(5) or "")
+        elif _RE_META_ID.match(value) and "reference_id" not in block:
+            block["reference_id"] = value
+        elif value in _SITE_CLASSES and "classification" not in block:
+            block["classification"] = value
+        elif value.startswith(_ORIGIN_WORDS) and "origin" not in block:
+            block["origin"] = value
+    last = fields[-1]
+    if not block.get("reference_id") and not (block.get("classification") and last.startswith("VZCZC")):
+        return False
+    found.block = block
+    _replace_row(found, i, "" if PARTIAL_NOTE in last else last)
+    return True
+
+
+def _read_comma_row(found: _Found, i: int) -> bool:
+    """A comma-separated export row: id,"origin",CLASSIFICATION,refs,"text..."."""
+    m = _RE_COMMA_ROW.search(found.lines[i])
+    if not m:
+        return False
+    found.block = {"reference_id": m.group(1), "origin": _RE_WS.sub(" ", m.group(2)).strip(),
+                  "classification": _site_classification(m.group(3))}
+    d = _RE_US_DATETIME.search(found.lines[i], 0, m.start() + 1)
+    if d:
+        found.block.update(date=f"{int(d.group(3)):04d}-{int(d.group(1)):02d}-{int(d.group(2)):02d}",
+                          hour=d.group(4), minute=d.group(5))
+    rest = m.group(4).lstrip('"')
+    _replace_row(found, i, "" if PARTIAL_NOTE in rest else rest)
+    return True
+
+
+def _replace_row(found: _Found, i: int, rest: str) -> None:
+    """A dump row opens the record (partial extracts) or repeats the header run together: drop it then."""
+    if found.is_partial or not any(line.strip() for line in found.lines[found.start:i]):
+        found.lines[i] = rest
+        found.start = i
+    else:
+        found.lines[i] = ""
+
+
+# --- header: the line loop; each line is routing, banner, caption or label --------------------
+def _read_header(found: _Found) -> None:
+    """Read the header lines in order (routing, banner, captions, labels); stops where the body begins."""
+    lines = found.lines
+    i = found.start
+    found.addressing = None
+    header_limit = min(len(lines), found.start + 400)
+    while i < header_limit:
+        line = lines[i]
+        stripped = line.strip()
+        if not stripped:
+            if found.addressing is not None and not found.seen_banner and found.to:
+                found.addressing = None
+            if found.last_label in ("subject", "ref", "classified"):
+                found.last_label = ""
             i += 1
-            self.tags.extend(_tags(self.lines[i]))
-        return i
+            continue
+        if not found.seen_subject and not found.tags and _read_routing_line(found, i, line, stripped):
+            i += 1
+            continue
+        if not found.seen_subject:
+            m = _RE_PAGE_DTG.match(stripped) if stripped.startswith("PAGE") else None
+            if m and found.page_dtg is None:
+                found.page_dtg = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                i += 1
+                continue
+        last = _read_label_line(found, i, stripped)
+        if last is not None:
+            i = last + 1
+            continue
+        if found.seen_banner and not found.seen_subject and not found.tags and _caption_line(found, stripped):
+            i += 1
+            continue
+        if _header_ends_before(found, stripped):
+            break
+        i += 1
+    found.body_start = i if i < header_limit else _fallback_body_start(found)
+    _scan_captions(found)
+    if found.dtg is None:
+        for line in found.lines[found.start:min(found.body_start, found.start + 60)]:
+            m = _RE_DTG_ANY.search(line)
+            if m:
+                found.dtg = _dtg(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
+                break
 
-    def _field_start(self, stripped: str) -> bool:
-        return bool(_RE_SUBJECT.match(stripped) or _RE_REF.match(stripped) or _RE_CLASSIFIED_BY.match(stripped)
-                    or self._body_start(stripped) or stripped.startswith(("E.O.", "EO ", "TAGS")))
 
-    @staticmethod
-    def _body_start(stripped: str) -> bool:
-        return bool(_RE_PARA_SITE.match(stripped) or _RE_PARA_SEED.match(stripped)
-                    or _RE_PARA_NUM.match(stripped) or _RE_PARA_MARK_NUM.match(stripped)
-                    or _RE_PARA_MARK.match(stripped) and not _RE_CLASSIFIED_BY.match(stripped)
-                    and not stripped.startswith(("(U) Classified", "(C) Classified"))
-                    or _RE_SUMMARY_START.match(stripped))
-
-    def _caption_line(self, stripped: str) -> bool:
-        """Lines like SIPDIS, NOFORN, "SIPDIS, NOFORN", "SENSITIVE BUT UNCLASSIFIED" after the banner."""
-        words = _RE_CAPTION_SPLIT.split(stripped.upper())
-        if len(words) > 9:
-            return False
-        found = _RE_CAPTION_ANY.findall(" ".join(words))
-        if not found:
-            return False
-        for c in found:
-            if c not in self.captions:
-                self.captions.append(c)
+def _header_ends_before(found: _Found, stripped: str) -> bool:
+    """The first paragraph after the subject (or, without one, after the banner) ends the header;
+    so does any other line once the subject and the labels after it are read."""
+    if found.seen_subject and _is_body_start(stripped):
         return True
+    if found.seen_banner and not found.seen_subject and not found.eo and _is_body_start(stripped) \
+            and not _RE_SEED_REF_ITEM.match(stripped):
+        return True
+    return found.seen_subject and found.last_label in ("", "tags", "eo")
 
-    def _read_banner(self, m: re.Match[str]) -> bool:
-        word = st.CLASSIFICATION_WORDS.get(m.group(1).replace(" ", ""))
-        if word is None:
+
+def _fallback_body_start(found: _Found) -> int:
+    """No clear end of header (odd layout): start the body after the last header field found."""
+    for i in range(found.start, len(found.lines)):
+        if _is_body_start(found.lines[i].strip()):
+            return i
+    return len(found.lines)
+
+
+# --- header: routing (VZCZC, DE, ZNY, DTG, FM/TO/INFO, date lines) ----------------------------
+def _read_routing_line(found: _Found, i: int, line: str, stripped: str) -> bool:
+    """The transmission furniture before the subject: VZCZC, DE, ZNY, DTG, FM, TO/INFO, date lines,
+    the classification banner. Returns True when the line was one of them."""
+    m = _RE_VZCZC.match(stripped) if stripped.startswith("VZCZC") else None
+    if m and not found.transmission_id:
+        found.transmission_id = m.group(1)
+        return True
+    m = _RE_DE.match(stripped) if stripped.startswith("DE ") else None
+    if m and not found.de_serial:
+        found.de_serial = m.group(2).lstrip("0") or "0"
+        found.section = int(m.group(3) or 0)
+        return True
+    m = _RE_ZNY.match(stripped) if stripped.startswith("ZN") else None
+    if m:
+        found.zny_class = _ZNY_CLASSES[m.group(1)]
+        return True
+    m = _RE_DTG.match(stripped) if found.dtg is None and stripped[0] in _DTG_FIRST else None
+    if m and (m.group(1) is not None or i - found.start < 8):
+        found.dtg = _dtg(m.group(2), m.group(3), m.group(4), m.group(5), m.group(6))
+        letters = (m.group(1) or "").split()
+        if letters:
+            found.precedence = st.PRECEDENCE_LETTERS.get(letters[0][0], "")
+        found.addressing = None
+        return True
+    m = _RE_FM.match(stripped) if stripped.startswith("FM ") else None
+    if m and not found.fm:
+        found.fm = m.group(1)
+        found.fm_after_banner = found.seen_banner
+        found.addressing = None
+        return True
+    # TO/INFO belong to the FM line; after a banner only when the FM line came after it too
+    addressing_allowed = bool(found.fm) and (not found.seen_banner or found.fm_after_banner)
+    m = _RE_TO.match(stripped) if stripped.startswith("TO ") else None
+    if m and addressing_allowed and not found.to:
+        found.addressing = found.to
+        found.to.extend(_recipients(m.group(1)))
+        return True
+    m = _RE_INFO.match(stripped) if stripped.startswith("INFO ") else None
+    if m and addressing_allowed and not found.info:
+        found.addressing = found.info
+        found.info.extend(_recipients(m.group(1)))
+        return True
+    m = _RE_CABLE_DATED.match(stripped) if "able dated:" in stripped[:14] else None
+    if m and found.dateline is None:
+        found.dateline = parse_container_datetime(m.group(1))
+        found.dateline_minutes = True
+        return True
+    m = _RE_DATELINE.match(stripped) if "day," in stripped[:12].lower() else None
+    if m and found.dateline is None:
+        found.dateline = _dateline(m)
+        found.addressing = None
+        return True
+    m = _RE_BANNER.match(line)
+    if m is None and _RE_LOWER_BANNER.match(line):
+        m = _RE_BANNER.match(line.upper())  # a sentence-cased copy: "C o n f i d e n t i a l"
+    if m and not found.banner_station and _read_banner(found, m):
+        found.seen_banner = found.seen_banner or bool(found.banner_station)
+        found.banner_index = i
+        found.addressing = None
+        return True
+    if found.addressing is not None and m is None and not _RE_PAGE_DTG.match(stripped) \
+            and ":" not in stripped and not _RE_EO.search(stripped):
+        found.addressing.extend(_recipients(stripped))
+        return True
+    return False
+
+
+# --- header: classification banner and handling captions --------------------------------------
+def _read_banner(found: _Found, m: re.Match[str]) -> bool:
+    """The banner line (C O N F I D E N T I A L BAKU 000595 ...): level, caveat, section, station, serial."""
+    word = st.CLASSIFICATION_WORDS.get(m.group(1).replace(" ", ""))
+    if word is None:
+        return False
+    tail = m.group(2)
+    t = _RE_BANNER_TAIL.match(tail)
+    if not t:
+        if tail.strip() and not tail.strip().startswith("//"):
             return False
-        tail = m.group(2)
-        t = _RE_BANNER_TAIL.match(tail)
-        if not t:
-            if tail.strip() and not tail.strip().startswith("//"):
-                return False
-            if self.banner_class:
-                return True
-            self.banner_class = word
-            self.banner_caveat = tail.strip().strip("/").strip()
+        if found.banner_class:
             return True
-        station = t.group("station").strip()
-        if len(station) < 3 or len(station) > 30 or station.startswith(("SECTION", "DECL")):
-            return False
-        self.banner_class = word
-        caveat = t.group("caveat").strip()
-        if caveat.startswith("//"):
-            self.banner_caveat = caveat.strip("/").strip()
-        elif caveat:
-            for word_ in caveat.replace("E F T O", "EFTO").split():
-                if word_ not in self.captions:
-                    self.captions.append(word_)
-        if t.group("secs"):
-            self.sections = int(t.group("secs"))
-            if not self.section and t.group("sec").isdigit():
-                self.section = int(t.group("sec"))
-        self.banner_station = station
-        self.banner_serial = t.group("serial").lstrip("0") or "0"
-        for word_ in _RE_RUN_TOGETHER_CAPTION.findall(t.group("rest")):
-            if word_ not in self.captions:
-                self.captions.append(word_)
+        found.banner_class = word
+        found.banner_caveat = tail.strip().strip("/").strip()
         return True
+    station = t.group("station").strip()
+    if len(station) < 3 or len(station) > 30 or station.startswith(("SECTION", "DECL")):
+        return False
+    found.banner_class = word
+    caveat = t.group("caveat").strip()
+    if caveat.startswith("//"):
+        found.banner_caveat = caveat.strip("/").strip()
+    elif caveat:
+        for word_ in caveat.replace("E F T O", "EFTO").split():
+            if word_ not in found.captions:
+                found.captions.append(word_)
+    if t.group("secs"):
+        found.sections = int(t.group("secs"))
+        if not found.section and t.group("sec").isdigit():
+            found.section = int(t.group("sec"))
+    found.banner_station = station
+    found.banner_serial = t.group("serial").lstrip("0") or "0"
+    for word_ in _RE_RUN_TOGETHER_CAPTION.findall(t.group("rest")):
+        if word_ not in found.captions:
+            found.captions.append(word_)
+    return True
 
-    def _read_decl(self, stripped: str) -> None:
-        d = _RE_DECL.search(stripped)
-        if not d:
-            if _RE_NA.search(stripped):
-                self.declassify_on = "N/A"
+
+def _caption_line(found: _Found, stripped: str) -> bool:
+    """Lines like SIPDIS, NOFORN, "SIPDIS, NOFORN", "SENSITIVE BUT UNCLASSIFIED" after the banner."""
+    words = _RE_CAPTION_SPLIT.split(stripped.upper())
+    if len(words) > 9:
+        return False
+    captions = _RE_CAPTION_ANY.findall(" ".join(words))
+    if not captions:
+        return False
+    for c in captions:
+        if c not in found.captions:
+            found.captions.append(c)
+    return True
+
+
+def _scan_captions(found: _Found) -> None:
+    """Captions also close addressee lines ("DOL FOR ILAB MMITTELHAUSER SENSITIVE SIPDIS")."""
+    for line in found.lines[found.start:found.body_start]:
+        if line[:1] in "Cc" and _RE_CLASS_LINE.match(line) and "NOFORN" in line and "NOFORN" not in found.captions:
+            found.captions.append("NOFORN")
+    if found.banner_index < 0:
+        return
+    stop = found.fields_index if found.fields_index > found.banner_index else found.banner_index + 12
+    for line in found.lines[found.banner_index + 1:stop]:
+        for word in _RE_CAPTION_WORDS.findall(line):
+            if word not in found.captions:
+                found.captions.append(word)
+    for line in found.lines[stop:found.body_start]:
+        if _RE_SBU.search(line) and "SENSITIVE" not in found.captions:
+            found.captions.append("SENSITIVE")
+        if "NOFORN" in line and "NOFORN" not in found.captions and _RE_NOFORN.search(line):
+            found.captions.append("NOFORN")
+
+
+# --- header: labels (E.O./DECL, TAGS, SUBJECT, REF, Classified By) ----------------------------
+def _read_label_line(found: _Found, i: int, stripped: str) -> int | None:
+    """E.O./DECL, TAGS, SUBJECT, REF, Classified By, or a wrapped line of the one before: the last
+    line read (TAGS may go on), or None when the line is none of them."""
+    last_label = found.last_label
+    if last_label in ("subject", "ref") and _RE_PAGEBREAK.match(stripped):
+        return i  # a page break inside a wrapped subject or REF list
+    if last_label == "subject" and not _is_field_start(stripped) and not _RE_SBU.search(stripped):
+        found.subject += " " + stripped
+        return i
+    if last_label == "ref" and not _is_field_start(stripped):
+        found.ref_text += "\n" + stripped
+        return i
+    if last_label == "classified" and not _is_body_start(stripped) and not _is_field_start(stripped) \
+            and not _RE_REASONS_PRESENT.search(found.classified_by_text):
+        found.classified_by_text += " " + stripped
+        return i
+    seen_subject = found.seen_subject
+    m = _RE_EO.search(stripped) if not found.eo and ("12" in stripped or "11" in stripped
+                                                      or "13" in stripped) else None
+    if m and not found.eo and not seen_subject:
+        if found.fields_index < 0:
+            found.fields_index = i
+        found.eo = m.group(1)
+        _read_decl(found, stripped)
+        t = _RE_TAGS.search(stripped)
+        if t and not found.tags:
+            found.tags = _tags(t.group(1))
+            i = _tag_continuation(found, i)
+        found.last_label = "eo"
+        return i
+    if not seen_subject and _RE_DECL_START.match(stripped) and not found.declassify_on:
+        _read_decl(found, stripped)
+    t = _RE_TAGS.search(stripped) if not found.tags and ("TAG" in stripped or "Tag" in stripped) else None
+    if t and not found.tags and not seen_subject and (t.start() <= 4 or stripped.startswith("TAG")
+                                                      or _RE_BEFORE_TAGS.search(stripped, 0, t.start() + 1)):
+        if found.fields_index < 0:
+            found.fields_index = i
+        found.tags = _tags(t.group(1))
+        found.last_label = "tags"
+        return _tag_continuation(found, i)
+    m = _RE_SUBJECT.match(stripped)
+    if m and (not seen_subject or not found.subject) and (not stripped.startswith("Subject") or found.eo):
+        if found.fields_index < 0:
+            found.fields_index = i
+        found.subject = m.group(1).strip()
+        found.subject_index = i
+        found.seen_subject = True
+        found.last_label = "subject"
+        return i
+    m = _RE_REF.match(stripped)
+    if m and not found.ref_text and (seen_subject or found.tags):
+        found.ref_text = (m.group(1) or m.group(2) or "").strip()
+        found.last_label = "ref"
+        return i
+    m = _RE_CLASSIFIED_BY.match(stripped)
+    if m and not found.classified_by_text:
+        found.classified_by_text = m.group(1).strip()
+        found.last_label = "classified"
+        return i
+    return None
+
+
+def _read_decl(found: _Found, stripped: str) -> None:
+    """The declassification date after DECL (as YYYY-MM-DD when it is a date), or N/A."""
+    d = _RE_DECL.search(stripped)
+    if not d:
+        if _RE_NA.search(stripped):
+            found.declassify_on = "N/A"
+        return
+    value = d.group(1).strip(" .;,")
+    dm = _RE_DECL_DATE.match(value)
+    if dm:
+        month, day, year = int(dm.group(1)), int(dm.group(2)), int(dm.group(3))
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+        try:
+            found.declassify_on = datetime(year, month, day).strftime("%Y-%m-%d")
             return
-        value = d.group(1).strip(" .;,")
-        dm = _RE_DECL_DATE.match(value)
-        if dm:
-            month, day, year = int(dm.group(1)), int(dm.group(2)), int(dm.group(3))
-            if year < 100:
-                year += 2000 if year < 70 else 1900
-            try:
-                self.declassify_on = datetime(year, month, day).strftime("%Y-%m-%d")
-                return
-            except ValueError:
-                pass
-        self.declassify_on = value
+        except ValueError:
+            pass
+    found.declassify_on = value
 
-    # -- body -----------------------------------------------------------------------------------
-    def read_body(self) -> None:
-        """Split the body into numbered paragraphs; drop page breaks, section headers, furniture."""
-        self._read_body_from(self.body_start)
-        if not self.paragraphs:
-            # body text run into a header line ("REF: STATE 102414 We delivered points..."): keep it all
-            anchor = next((k for k in (self.subject_index + 1, self.banner_index + 1) if k > 0), self.start)
-            if anchor < self.body_start:
-                self._read_body_from(anchor)
 
-    def _read_body_from(self, body_start: int) -> None:
-        lines = self.lines[body_start:]
-        # signer: the last short upper-case line
-        end = len(lines)
-        while end > 0 and (not lines[end - 1].strip() or _RE_FURNITURE.match(lines[end - 1])):
+def _tag_continuation(found: _Found, i: int) -> int:
+    """A TAGS list may wrap onto the next line (when it ends with a comma)."""
+    while i + 1 < len(found.lines) and found.lines[i + 1].strip() \
+            and (found.lines[i].rstrip().endswith(",") or _RE_TAG_LINE.match(found.lines[i + 1])) \
+            and not _is_field_start(found.lines[i + 1].strip()) \
+            and not _RE_CAPTION_ANY.search(found.lines[i + 1]):
+        i += 1
+        found.tags.extend(_tags(found.lines[i]))
+    return i
+
+
+def _is_field_start(stripped: str) -> bool:
+    """A line that starts a header label or the body: it ends a wrapped label value."""
+    return bool(_RE_SUBJECT.match(stripped) or _RE_REF.match(stripped) or _RE_CLASSIFIED_BY.match(stripped)
+                or _is_body_start(stripped) or stripped.startswith(("E.O.", "EO ", "TAGS")))
+
+
+def _is_body_start(stripped: str) -> bool:
+    """A line that opens a paragraph (numbered, marked, ¶) or the summary."""
+    return bool(_RE_PARA_SITE.match(stripped) or _RE_PARA_SEED.match(stripped)
+                or _RE_PARA_NUM.match(stripped) or _RE_PARA_MARK_NUM.match(stripped)
+                or _RE_PARA_MARK.match(stripped) and not _RE_CLASSIFIED_BY.match(stripped)
+                and not stripped.startswith(("(U) Classified", "(C) Classified"))
+                or _RE_SUMMARY_START.match(stripped))
+
+
+# --- body -------------------------------------------------------------------------------------
+def _read_body(found: _Found) -> None:
+    """Split the body into numbered paragraphs; drop page breaks, section headers, furniture."""
+    _read_body_from(found, found.body_start)
+    if not found.paragraphs:
+        # body text run into a header line ("REF: STATE 102414 We delivered points..."): keep it all
+        anchor = next((k for k in (found.subject_index + 1, found.banner_index + 1) if k > 0), found.start)
+        if anchor < found.body_start:
+            _read_body_from(found, anchor)
+
+
+def _read_body_from(found: _Found, body_start: int) -> None:
+    """Paragraphs (number, marking, text) and the signer of the lines from `body_start` on."""
+    lines = found.lines[body_start:]
+    # signer: the last short upper-case line
+    end = len(lines)
+    while end > 0 and (not lines[end - 1].strip() or _RE_FURNITURE.match(lines[end - 1])):
+        end -= 1
+    if end > 0:
+        last = lines[end - 1].strip()
+        m = _RE_SIGNER.match(last)
+        if m and not _RE_REPEAT_BANNER.match(last) and not last.startswith("END") and len(last) <= 40 \
+                and not _RE_PARA_NUM.match(last):
+            found.signer = m.group(1)
             end -= 1
-        if end > 0:
-            last = lines[end - 1].strip()
-            m = _RE_SIGNER.match(last)
-            if m and not _RE_REPEAT_BANNER.match(last) and not last.startswith("END") and len(last) <= 40 \
-                    and not _RE_PARA_NUM.match(last):
-                self.signer = m.group(1)
-                end -= 1
-        lines = lines[:end]
-        kept = _drop_furniture(lines)
-        first_chars = _MARKER_FIRST_CHARS
-        markers = [_marker(line) if line and line[0] in first_chars else None for line in kept]
-        if any(line[:1] == "¶" and mk is not None for line, mk in zip(kept, markers)):
-            # paragraphs carry the sign: bare "3." lines are list items inside a paragraph
-            markers = [mk if line[:1] == "¶" else None for line, mk in zip(kept, markers)]
-        _drop_wrapped_numbers(kept, markers)
-        has_markers = any(mk is not None for mk in markers)
-        paragraphs: list[tuple[int | None, str | None, list[str]]] = []
-        current: list[str] | None = None
-        previous_number = 0
-        for stripped, mk in zip(kept, markers):
-            if mk is not None:
-                number, marking, text = mk
-                if number is None or number > previous_number + 40:
-                    number = previous_number + 1
-                previous_number = number
-                current = [text] if text else []
-                paragraphs.append((number, marking, current))
-                continue
-            if not stripped:
-                if current is not None:
-                    current.append("")
-                if not has_markers:
-                    current = None
-                continue
-            if current is None:
-                current = []
-                if has_markers:
-                    paragraphs.append((0, None, current))
-                else:
-                    previous_number += 1
-                    paragraphs.append((previous_number, None, current))
-            current.append(stripped)
-        out: list[Paragraph] = []
-        for number, marking, chunk in paragraphs:
-            text = _join_text(chunk)
-            if text:
-                out.append(Paragraph(number=number or 0, marking=marking, text=text))
-        self.paragraphs = out
-
-    # -- assembly -------------------------------------------------------------------------------
-    def build(self, *, raw: str, source: str, meta: dict[str, str], encoding: str) -> Cable:
-        disagreements: list[Disagreement] = []
-        # created
-        created = self.dtg
-        precision = "minute" if created else ""
-        if created is None and self.block.get("date"):
-            created = _block_datetime(self.block)
-            precision = "minute" if self.block.get("hour") else "day"
-        if created is None and self.dateline is not None:
-            created, precision = self.dateline, "minute" if self.dateline_minutes else "hour"
-        if created is not None and precision == "day" and self.page_dtg:
-            day, hour, minute = self.page_dtg
-            if day == created.day:
-                created = created.replace(hour=hour, minute=minute)
-                precision = "minute"
-        # reference id
-        year = created.year % 100 if created else None
-        station_from_text = canonical_station(self.banner_station) if self.banner_station else ""
-        serial = self.banner_serial or self.de_serial
-        text_id = ""
-        if self.block.get("reference_id"):
-            text_id = self.block["reference_id"]
-        elif station_from_text and serial and year is not None:
-            text_id = f"{year:02d}{station_from_text}{serial}"
-        archive_id = meta.get("reference_id", "")
-        reference_id, archive_only = _choose_id(text_id, archive_id, station_from_text, serial)
-        if not reference_id:
-            if station_from_text and serial:
-                reason = (f"no reference id: the text names {self.banner_station} {serial} but gives no date for "
-                          "the year; name the file <ID>.txt or read it from its HTML page or cables.csv")
-            elif self.banner_station or self.dtg or self.fm:
-                reason = "no reference id: no classification line with station and serial"
+    lines = lines[:end]
+    kept = _drop_furniture(lines)
+    first_chars = _MARKER_FIRST_CHARS
+    markers = [_marker(line) if line and line[0] in first_chars else None for line in kept]
+    if any(line[:1] == "¶" and mk is not None for line, mk in zip(kept, markers)):
+        # paragraphs carry the sign: bare "3." lines are list items inside a paragraph
+        markers = [mk if line[:1] == "¶" else None for line, mk in zip(kept, markers)]
+    _drop_wrapped_numbers(kept, markers)
+    has_markers = any(mk is not None for mk in markers)
+    paragraphs: list[tuple[int | None, str | None, list[str]]] = []
+    current: list[str] | None = None
+    previous_number = 0
+    for stripped, mk in zip(kept, markers):
+        if mk is not None:
+            number, marking, text = mk
+            if number is None or number > previous_number + 40:
+                number = previous_number + 1
+            previous_number = number
+            current = [text] if text else []
+            paragraphs.append((number, marking, current))
+            continue
+        if not stripped:
+            if current is not None:
+                current.append("")
+            if not has_markers:
+                current = None
+            continue
+        if current is None:
+            current = []
+            if has_markers:
+                paragraphs.append((0, None, current))
             else:
-                reason = "not a cable: no transmission header, classification line or date-time group found"
-            raise CableParseError(source, reason)
-        # origin
-        id_station = _RE_ARCHIVE_ID.match(reference_id)
-        origin = id_station.group(2) if id_station else station_from_text
-        if origin not in st.KNOWN_STATIONS:
-            fm_station = _recipient_station(self.fm) if self.fm else ""
-            origin = next((s for s in (station_from_text, fm_station) if s in st.KNOWN_STATIONS), origin)
-        origin_name = origin_name_for(self.fm, origin)
-        # classification
-        base = self.banner_class
-        captions = list(self.captions)
-        if self.banner_caveat:
-            for c in re.split(r"[/ ,]+", self.banner_caveat):
-                if c and c not in captions and c in st.CAPTIONS:
-                    captions.append(c)
-        classification = _classification(base, captions, self.banner_caveat)
-        if not classification and self.zny_class:
-            classification = self.zny_class
-        if not classification and self.block.get("classification"):
-            classification = self.block["classification"]
-        if self.block.get("classification") and classification != self.block["classification"] \
-                and self.block["classification"] in _SITE_CLASSES:
-            classification = self.block["classification"]
-        if not origin_name and self.block.get("origin"):
-            origin_name = self.block["origin"]
-        # container metadata: fill gaps; on disagreement keep the container's value
-        created, precision = self._merge_created(meta, created, precision, disagreements)
-        if meta.get("classification"):
-            if not classification:
-                classification = meta["classification"]
-            elif meta["classification"].upper() != classification.upper():
-                disagreements.append(Disagreement("classification", classification, meta["classification"]))
-                classification = meta["classification"]
-        if meta.get("origin"):
-            name = meta["origin"]
-            if not origin_name:
-                origin_name = name
-            elif name != origin_name:
-                disagreements.append(Disagreement("origin", origin_name, name))
-                origin_name = name
-        if archive_only:
-            disagreements.append(Disagreement("reference_id", reference_id, archive_id))
-        if archive_id and not archive_only and text_id and text_id != archive_id:
-            disagreements.append(Disagreement("reference_id", text_id, archive_id))
-        # references, classified by, summary, body
-        id_year = int(reference_id[:2]) if reference_id[:2].isdigit() else None
-        references = tuple(_references(self.ref_text, created.year % 100 if created else id_year))
-        classified_by, title, reasons = _classified_by(self.classified_by_text)
-        body = "\n\n".join(p.text for p in self.paragraphs)
-        subject = _clean_subject(self.subject)
-        if (not subject or subject.endswith("...")) and self.header_subject_fallback:
-            subject = subject or _clean_subject(self.header_subject_fallback)
-        return Cable(
-            reference_id=reference_id,
-            created=created,
-            origin=origin,
-            origin_name=origin_name,
-            classification=classification,
-            captions=tuple(captions),
-            tags=tuple(self.tags),
-            subject=subject,
-            references=references,
-            classified_by=classified_by,
-            classified_by_title=title,
-            reasons=reasons,
-            signer=self.signer,
-            paragraphs=tuple(self.paragraphs),
-            to=tuple(self.to),
-            info=tuple(self.info),
-            precedence=self.precedence,
-            transmission_id=self.transmission_id,
-            eo=self.eo,
-            declassify_on=self.declassify_on,
-            is_partial=self.is_partial,
-            sections=max(1, self.sections),
-            summary=_summary(self.paragraphs, body),
-            body=body,
-            raw=raw,
-            source=source,
-            encoding=encoding,
-            disagreements=tuple(disagreements),
-            archive_id=archive_id if archive_id and archive_id != reference_id else "",
-            created_precision=precision if created else "",
-        )
+                previous_number += 1
+                paragraphs.append((previous_number, None, current))
+        current.append(stripped)
+    out: list[Paragraph] = []
+    for number, marking, chunk in paragraphs:
+        text = _join_text(chunk)
+        if text:
+            out.append(Paragraph(number=number or 0, marking=marking, text=text))
+    found.paragraphs = out
 
-    def _merge_created(self, meta: dict[str, str], created: datetime | None, precision: str,
-                       disagreements: list[Disagreement]) -> tuple[datetime | None, str]:
-        """The container's date-time fills a missing or date-only one; a different date or hour wins."""
-        value = meta.get("created", "")
-        if not value:
-            return created, precision
-        container = parse_container_datetime(value)
-        if container is None:
-            return created, precision
-        if created is None:
-            return container, "minute"
-        if precision == "day":
-            if container.date() != created.date():
-                disagreements.append(Disagreement("created", _iso(created), _iso(container)))
-            return container, "minute"
-        if (container.date(), container.hour) != (created.date(), created.hour):
-            disagreements.append(Disagreement("created", _iso(created), _iso(container)))
-            return container, "minute"
+
+# --- assembly: what the text says, then the container's metadata over it ----------------------
+def _build_cable(found: _Found, *, raw: str, source: str, meta: dict[str, str], encoding: str) -> Cable:
+    """The Cable record: values read off the text; the container's (HTML table, CSV row) fill gaps,
+    and where they differ they win and the difference is kept in `disagreements`."""
+    disagreements: list[Disagreement] = []
+    created, precision = _created_in_text(found)
+    archive_id = meta.get("reference_id", "")
+    text_id, reference_id, archive_only = _reference_id(found, created, archive_id, source)
+    origin, origin_name = _origin(found, reference_id)
+    captions = _captions(found)
+    classification = _classification_in_text(found, captions)
+
+    created, precision = _merge_created(meta, created, precision, disagreements)
+    classification = _merge_value("classification", classification, meta, disagreements, ignore_case=True)
+    origin_name = _merge_value("origin", origin_name, meta, disagreements)
+    if archive_only:
+        disagreements.append(Disagreement("reference_id", reference_id, archive_id))
+    if archive_id and not archive_only and text_id and text_id != archive_id:
+        disagreements.append(Disagreement("reference_id", text_id, archive_id))
+
+    id_year = int(reference_id[:2]) if reference_id[:2].isdigit() else None
+    references = tuple(_references(found.ref_text, created.year % 100 if created else id_year))
+    classified_by, title, reasons = _classified_by(found.classified_by_text)
+    body = "\n\n".join(p.text for p in found.paragraphs)
+    subject = _clean_subject(found.subject)
+    if (not subject or subject.endswith("...")) and found.header_subject_fallback:
+        subject = subject or _clean_subject(found.header_subject_fallback)
+    return Cable(
+        reference_id=reference_id,
+        created=created,
+        origin=origin,
+        origin_name=origin_name,
+        classification=classification,
+        captions=tuple(captions),
+        tags=tuple(found.tags),
+        subject=subject,
+        references=references,
+        classified_by=classified_by,
+        classified_by_title=title,
+        reasons=reasons,
+        signer=found.signer,
+        paragraphs=tuple(found.paragraphs),
+        to=tuple(found.to),
+        info=tuple(found.info),
+        precedence=found.precedence,
+        transmission_id=found.transmission_id,
+        eo=found.eo,
+        declassify_on=found.declassify_on,
+        is_partial=found.is_partial,
+        sections=max(1, found.sections),
+        summary=_summary(found.paragraphs, body),
+        body=body,
+        raw=raw,
+        source=source,
+        encoding=encoding,
+        disagreements=tuple(disagreements),
+        archive_id=archive_id if archive_id and archive_id != reference_id else "",
+        created_precision=precision if created else "",
+    )
+
+
+def _created_in_text(found: _Found) -> tuple[datetime | None, str]:
+    """(date-time, precision): the DTG, else the archive block, else the date line; a page header's
+    DTG adds the time to a date-only value of the same day."""
+    created = found.dtg
+    precision = "minute" if created else ""
+    if created is None and found.block.get("date"):
+        created = _block_datetime(found.block)
+        precision = "minute" if found.block.get("hour") else "day"
+    if created is None and found.dateline is not None:
+        created, precision = found.dateline, "minute" if found.dateline_minutes else "hour"
+    if created is not None and precision == "day" and found.page_dtg:
+        day, hour, minute = found.page_dtg
+        if day == created.day:
+            created = created.replace(hour=hour, minute=minute)
+            precision = "minute"
+    return created, precision
+
+
+def _reference_id(found: _Found, created: datetime | None, archive_id: str,
+                  source: str) -> tuple[str, str, bool]:
+    """(id the text gives, id chosen, chosen only from the container); CableParseError if none."""
+    year = created.year % 100 if created else None
+    station_from_text = canonical_station(found.banner_station) if found.banner_station else ""
+    serial = found.banner_serial or found.de_serial
+    text_id = ""
+    if found.block.get("reference_id"):
+        text_id = found.block["reference_id"]
+    elif station_from_text and serial and year is not None:
+        text_id = f"{year:02d}{station_from_text}{serial}"
+    reference_id, archive_only = _choose_id(text_id, archive_id, station_from_text, serial)
+    if not reference_id:
+        if station_from_text and serial:
+            reason = (f"no reference id: the text names {found.banner_station} {serial} but gives no date for "
+                      "the year; name the file <ID>.txt or read it from its HTML page or cables.csv")
+        elif found.banner_station or found.dtg or found.fm:
+            reason = "no reference id: no classification line with station and serial"
+        else:
+            reason = "not a cable: no transmission header, classification line or date-time group found"
+        raise CableParseError(source, reason)
+    return text_id, reference_id, archive_only
+
+
+def _origin(found: _Found, reference_id: str) -> tuple[str, str]:
+    """(station, origin name): the station of the id, else of the banner or the FM line."""
+    station_from_text = canonical_station(found.banner_station) if found.banner_station else ""
+    id_station = _RE_ARCHIVE_ID.match(reference_id)
+    origin = id_station.group(2) if id_station else station_from_text
+    if origin not in st.KNOWN_STATIONS:
+        fm_station = _recipient_station(found.fm) if found.fm else ""
+        origin = next((s for s in (station_from_text, fm_station) if s in st.KNOWN_STATIONS), origin)
+    origin_name = origin_name_for(found.fm, origin)
+    if not origin_name and found.block.get("origin"):
+        origin_name = found.block["origin"]
+    return origin, origin_name
+
+
+def _captions(found: _Found) -> list[str]:
+    """Captions found after the banner, then those in its caveat (SECRET//NOFORN)."""
+    captions = list(found.captions)
+    if found.banner_caveat:
+        for c in re.split(r"[/ ,]+", found.banner_caveat):
+            if c and c not in captions and c in st.CAPTIONS:
+                captions.append(c)
+    return captions
+
+
+def _classification_in_text(found: _Found, captions: list[str]) -> str:
+    """The banner's level and caveat, else the ZNY line's; an archive block's value wins."""
+    classification = _classification(found.banner_class, captions, found.banner_caveat)
+    if not classification and found.zny_class:
+        classification = found.zny_class
+    block_value = found.block.get("classification", "")
+    if block_value and (not classification or classification != block_value and block_value in _SITE_CLASSES):
+        classification = block_value
+    return classification
+
+
+def _merge_value(name: str, from_text: str, meta: dict[str, str], disagreements: list[Disagreement], *,
+                 ignore_case: bool = False) -> str:
+    """The container's value fills a missing one; a different one wins and the difference is kept."""
+    container = meta.get(name, "")
+    if not container:
+        return from_text
+    if not from_text:
+        return container
+    differs = container.upper() != from_text.upper() if ignore_case else container != from_text
+    if differs:
+        disagreements.append(Disagreement(name, from_text, container))
+        return container
+    return from_text
+
+
+def _merge_created(meta: dict[str, str], created: datetime | None, precision: str,
+                   disagreements: list[Disagreement]) -> tuple[datetime | None, str]:
+    """The container's date-time fills a missing or date-only one; a different date or hour wins."""
+    value = meta.get("created", "")
+    if not value:
         return created, precision
+    container = parse_container_datetime(value)
+    if container is None:
+        return created, precision
+    if created is None:
+        return container, "minute"
+    if precision == "day":
+        if container.date() != created.date():
+            disagreements.append(Disagreement("created", format_utc(created), format_utc(container)))
+        return container, "minute"
+    if (container.date(), container.hour) != (created.date(), created.hour):
+        disagreements.append(Disagreement("created", format_utc(created), format_utc(container)))
+        return container, "minute"
+    return created, precision
+
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -977,10 +1046,6 @@ def parse_container_datetime(value: str) -> datetime | None:
         except ValueError:
             continue
     return None
-
-
-def _iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _recipients(text: str) -> list[Recipient]:

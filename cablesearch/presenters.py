@@ -5,8 +5,8 @@ pairs with ``class:NAME`` styles. The REPL hands them to prompt_toolkit; the CLI
 plain text or ANSI colour with `render_text`, without importing prompt_toolkit. Data formats
 (JSON, JSONL, CSV) carry data only and never colour.
 
-The library objects (Results, Hit, Snippet, Cable, IndexStats) are read by attribute name only,
-so this module imports neither Whoosh nor the index.
+The library objects (Results, Hit, Snippet, Citation, Cable, IndexStats) are read by attribute
+name only, so this module imports neither Whoosh nor the index at import time.
 """
 from __future__ import annotations
 
@@ -19,7 +19,12 @@ import re
 import shutil
 import textwrap
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, TextIO
+
+from .model import format_utc
+
+if TYPE_CHECKING:
+    from prompt_toolkit.styles import Style
 
 Fragments = list[tuple[str, str]]
 
@@ -135,7 +140,7 @@ def page_text(text: str, stream: TextIO) -> None:
     proc.wait()
 
 
-def prompt_toolkit_style():
+def prompt_toolkit_style() -> "Style":
     """The same style table as a prompt_toolkit Style (imported lazily: the CLI does not need it)."""
     from prompt_toolkit.styles import Style
 
@@ -164,19 +169,20 @@ def iso_datetime(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return format_utc(value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc))
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
 
+LEVEL_STYLES = ("class:class.u", "class:class.c", "class:class.s", "class:class.ts")  # by fields level
+
+
 def classification_class(classification: str) -> str:
     """The style class for a classification (colour by level)."""
-    base = (classification or "").split("//")[0].strip().upper()
-    return {"TOP SECRET": "class:class.ts", "SECRET": "class:class.s",
-            "CONFIDENTIAL": "class:class.c"}.get(base, "class:class.u")
+    from .fields import classification_level  # lazily: cablesearch.fields loads Whoosh
+
+    return LEVEL_STYLES[classification_level(classification or "")]
 
 
 def _collapse(text: str) -> str:
@@ -191,6 +197,16 @@ def _truncate(text: str, width: int) -> str:
 
 def _pad(text: str, width: int) -> str:
     return _truncate(text, width).ljust(width)
+
+
+def os_error_text(error: OSError) -> str:
+    """`/etc/hostname: File exists` rather than `[Errno 17] File exists: '/etc/hostname'`."""
+    if error.strerror and error.filename is not None:
+        names = [os.fsdecode(error.filename)]
+        if error.filename2 is not None:
+            names.append(os.fsdecode(error.filename2))
+        return f"{' -> '.join(names)}: {error.strerror}"
+    return str(error) or error.__class__.__name__
 
 
 # --- results as text ----------------------------------------------------------------------------
@@ -216,11 +232,11 @@ def snippet_fragments(snippet: Any, indent: str = "    ", width: int | None = No
         if start < pos or start >= len(text):
             continue
         if start > pos:
-            frags.append(("", _collapse_keep_edges(text[pos:start])))
+            frags.append(("", _single_spaced(text[pos:start])))
         frags.append(("class:match", text[start:end]))
         pos = end
     if pos < len(text):
-        frags.append(("", _collapse_keep_edges(text[pos:])))
+        frags.append(("", _single_spaced(text[pos:])))
     if width:
         body = wrap_fragments(frags[1:], width, indent=indent, max_lines=3, start=len(indent))
         frags = frags[:1] + body
@@ -270,8 +286,9 @@ def best_snippet(hit: Any) -> Any | None:
     return max(snippets, key=lambda s: (len(s.matches or ()), -snippets.index(s)))
 
 
-def _collapse_keep_edges(text: str) -> str:
-    """Collapse runs of whitespace but keep a single space at the edges (words stay apart)."""
+def _single_spaced(text: str) -> str:
+    """Every run of whitespace as one space, ends included (unlike `_collapse`, which strips them),
+    so the pieces of a snippet around a match keep their spaces."""
     return re.sub(r"\s+", " ", text)
 
 
@@ -475,22 +492,36 @@ def results_json(results: Any, fields: Sequence[str] | None = None) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
+def results_json_lines(query: str, total: int, hits: Iterable[Any],
+                       fields: Sequence[str] | None = None) -> Iterable[str]:
+    """The document `results_json` gives for all `total` hits (facets empty), a hit per line as
+    `hits` yields them: an export never holds every hit in memory."""
+    head = json.dumps({"query": query, "total": total, "offset": 0, "limit": total}, ensure_ascii=False)
+    yield head[:-1] + ', "hits": ['
+    for i, hit in enumerate(hits):
+        yield ("\n" if i == 0 else ",\n") + json.dumps(hit_dict(hit, fields), ensure_ascii=False)
+    yield '\n], "facets": {}}\n'
+
+
 def hits_jsonl(hits: Iterable[Any], fields: Sequence[str] | None = None) -> Iterable[str]:
     """One JSON object per hit per line."""
     for hit in hits:
         yield json.dumps(hit_dict(hit, fields), ensure_ascii=False) + "\n"
 
 
+CSV_LIST_SEPARATOR = ";"  # values may hold spaces ("DOMESTIC POLITICS"), no archive tag holds ";"
+
+
 def _csv_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         if value and isinstance(value[0], dict):  # snippets
             return " | ".join(_collapse(v.get("text", "")) for v in value)
-        return " ".join(map(str, value))
+        return CSV_LIST_SEPARATOR.join(map(str, value))
     return "" if value is None else value
 
 
 def hits_csv(hits: Iterable[Any], fields: Sequence[str] | None = None) -> Iterable[str]:
-    """A header row, then one row per hit; lists joined with spaces."""
+    """A header row, then one row per hit; list values (tags) joined with ";", snippets with " | "."""
     keys = list(fields) if fields else list(CSV_DEFAULT_FIELDS)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -613,77 +644,60 @@ def cable_json(cable: Any, indent: int | None = 2) -> str:
 
 # --- references, stats, help --------------------------------------------------------------------
 
-def _ref_items(items: Iterable[Any]) -> list[tuple[str, Any]]:
-    """Normalise what cites()/cited_by() return to (id, hit-or-None) pairs."""
-    out = []
-    for item in items:
-        if isinstance(item, str):
-            out.append((item, None))
-        elif isinstance(item, tuple):
-            out.append((str(item[0]), item[1] if len(item) > 1 else None))
-        else:
-            ident = getattr(item, "id", None) or getattr(item, "reference_id", None)
-            if ident is None:  # a REF item that names no cable: show what it says
-                label, text = getattr(item, "label", ""), _collapse(getattr(item, "text", ""))
-                ident = f"{label}. {text}" if label else text or str(item)
-            out.append((ident, item))
-    return out
+def _cable_line(ident: str, date_: Any, subject: str) -> Fragments:
+    frags: Fragments = [("", "  "), ("class:id", ident)]
+    if date_:
+        frags += [("", "  "), ("class:date", format_date(date_))]
+    if subject:
+        frags += [("", "  "), ("", _truncate(_collapse(subject), 70))]
+    return frags + [("", "\n")]
 
 
-def _ref_present(obj: Any) -> bool:
-    if obj is None:
-        return False
-    if isinstance(obj, bool):
-        return obj
-    for attr in ("in_index", "found", "present"):
-        if hasattr(obj, attr):
-            return bool(getattr(obj, attr))
-    return True
+def _citation_line(citation: Any) -> Fragments:
+    """One item of the REF line (a results.Citation): the cited cable, or why it cannot be shown."""
+    if citation.id is None:  # a REF item that names no cable: show what it says
+        text = _collapse(citation.text)
+        what = f"{citation.label}. {text}" if citation.label else text
+        return [("", "  "), ("class:missing", what), ("", "  "), ("class:missing", "(names no cable)"),
+                ("", "\n")]
+    if not citation.in_index:
+        return [("", "  "), ("class:missing", citation.id), ("", "  "),
+                ("class:missing", "(not in the index)"), ("", "\n")]
+    return _cable_line(citation.id, citation.date, citation.subject)
 
 
-def _ref_line(ident: str, obj: Any) -> Fragments:
-    present = _ref_present(obj)
-    frags: Fragments = [("", "  "), ("class:id" if present else "class:missing", ident)]
-    if present and not isinstance(obj, bool):
-        date_ = getattr(obj, "date", None) or getattr(obj, "created", None)
-        subject = getattr(obj, "subject", "")
-        if date_:
-            frags += [("", "  "), ("class:date", format_date(date_))]
-        if subject:
-            frags += [("", "  "), ("", _truncate(_collapse(subject), 70))]
-    elif not present:
-        names_cable = getattr(obj, "id", "") is not None
-        frags += [("", "  "), ("class:missing", "(not in the index)" if names_cable else "(names no cable)")]
-    frags.append(("", "\n"))
-    return frags
-
-
-def refs_fragments(cable_id: str, cites: Iterable[Any], cited_by: Iterable[Any]) -> Fragments:
-    """What a cable cites (marking ids not in the index) and what cites it."""
-    cites, cited_by = _ref_items(cites), _ref_items(cited_by)
-    frags: Fragments = [("class:heading", f"{cable_id} cites"), ("", f" ({len(cites)})\n")]
-    for ident, obj in cites:
-        frags += _ref_line(ident, obj)
-    if not cites:
-        frags += [("class:dim", "  nothing"), ("", "\n")]
-    frags += [("class:heading", f"cited by"), ("", f" ({len(cited_by)})\n")]
-    for ident, obj in cited_by:
-        frags += _ref_line(ident, obj if obj is not None else True)
+def refs_fragments(cable_id: str, cites: Sequence[Any] | None, cited_by: Sequence[Any]) -> Fragments:
+    """What a cable cites (Citations; None when the cable is not in the index) and what cites it (Hits)."""
+    if cites is None:
+        frags: Fragments = [("class:heading", cable_id), ("class:missing", " is not in the index"), ("", "\n")]
+    else:
+        frags = [("class:heading", f"{cable_id} cites"), ("", f" ({len(cites)})\n")]
+        for citation in cites:
+            frags += _citation_line(citation)
+        if not cites:
+            frags += [("class:dim", "  nothing"), ("", "\n")]
+    frags += [("class:heading", "cited by"), ("", f" ({len(cited_by)})\n")]
+    for hit in cited_by:
+        frags += _cable_line(hit.id, hit.date, hit.subject)
     if not cited_by:
         frags += [("class:dim", "  no cable in the index"), ("", "\n")]
     return frags
 
 
-def refs_dict(cable_id: str, cites: Iterable[Any], cited_by: Iterable[Any]) -> dict[str, Any]:
+def refs_dict(cable_id: str, cites: Sequence[Any] | None, cited_by: Sequence[Any]) -> dict[str, Any]:
+    """References as data: `cites` is null when the cable itself is not in the index."""
     return {
         "id": cable_id,
-        "cites": [{"id": getattr(o, "id", i), "label": getattr(o, "label", None), "text": getattr(o, "text", None),
-                   "in_index": _ref_present(o)} for i, o in _ref_items(cites)],
-        "cited_by": [i for i, _ in _ref_items(cited_by)],
+        "in_index": cites is not None,
+        "cites": None if cites is None else [
+            {"id": c.id, "label": c.label, "text": c.text, "in_index": c.in_index,
+             "date": iso_datetime(c.date), "subject": c.subject} for c in cites],
+        "cited_by": [hit.id for hit in cited_by],
     }
 
 
 def human_size(size: int | float | None) -> str:
+    """Bytes as `812 B`, `3.4 MB` ..."""
     if size is None:
         return ""
     for unit in ("B", "KB", "MB", "GB"):
@@ -693,33 +707,25 @@ def human_size(size: int | float | None) -> str:
     return str(size)
 
 
-def _as_mapping(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    if dataclasses.is_dataclass(obj):
-        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
-    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+def _dataclass_items(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
 
 
 def stats_dict(stats: Any) -> dict[str, Any]:
-    """IndexStats as JSON-ready data."""
+    """IndexStats as JSON-ready data (dates in ISO 8601, the path as a string)."""
     out = {}
-    for key, value in _as_mapping(stats).items():
+    for key, value in _dataclass_items(stats).items():
         if isinstance(value, (datetime, date)):
             value = iso_datetime(value)
-        elif isinstance(value, tuple) and any(isinstance(v, (datetime, date)) for v in value):
-            value = [iso_datetime(v) for v in value]
-        elif isinstance(value, Mapping):
-            value = dict(value)
-        elif hasattr(value, "__fspath__"):
+        elif isinstance(value, os.PathLike):
             value = os.fspath(value)
         out[key] = value
     return out
 
 
 def stats_fragments(stats: Any) -> Fragments:
-    """Index facts, one per line: cable count, date span, per-classification counts, size."""
-    data = _as_mapping(stats)
+    """Index facts (IndexStats), one per line: cable count, date span, classification counts, size."""
+    data = _dataclass_items(stats)
     if "first_date" in data and "last_date" in data:  # one line: the date span
         merged = {}
         for key, value in data.items():
@@ -737,10 +743,8 @@ def stats_fragments(stats: Any) -> Fragments:
         elif isinstance(value, tuple) and len(value) == 2 and all(
                 v is None or isinstance(v, (datetime, date)) for v in value):
             text = " .. ".join(format_date(v) or "?" for v in value)
-        elif isinstance(value, Mapping) or (isinstance(value, (list, tuple)) and value
-                                            and isinstance(value[0], tuple)):
-            items = value.items() if isinstance(value, Mapping) else value
-            text = " · ".join(f"{k} {v}" for k, v in items)
+        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], tuple):  # (value, count)
+            text = " · ".join(f"{k} {v}" for k, v in value)
         elif "size" in key and isinstance(value, (int, float)):
             text = human_size(value)
         else:

@@ -1,9 +1,10 @@
 """Readers: files, directories, WikiLeaks HTML pages, cables.csv, .gz and stdin -> Cable records.
 
 `read_cables(paths)` returns a `Reading`: iterate it to get `Cable` or `ReadError` items one at a
-time (a 1.7 GB cables.csv streams in constant memory); its counters say how many inputs were read,
-parsed and rejected so far. Container metadata (HTML table, CSV columns) goes to the parser, which
-fills gaps with it and records where it disagrees with the text.
+time (a 1.7 GB cables.csv streams in constant memory, from a file or from stdin, gzipped or not);
+its counters say how many inputs were read, parsed and rejected so far. Container metadata (HTML
+table, CSV columns) goes to the parser, which fills gaps with it and records where it disagrees
+with the text.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ HTML_SUFFIXES = (".html", ".htm")
 CSV_SUFFIXES = (".csv",)
 DIRECTORY_SUFFIXES = frozenset({".txt", ".text", ".html", ".htm", ".csv", ""})
 _GZIP_MAGIC = b"\x1f\x8b"
+_SNIFF_BYTES = 2048
 _RE_ID_NAME = re.compile(r"^\d{2}[A-Z][A-Z0-9]*\d$")
 _RE_TABLE = re.compile(r"<table[^>]*\bclass=['\"]cable['\"][^>]*>(.*?)</table>", re.S | re.I)
 _RE_TD = re.compile(r"<td[^>]*>(.*?)</td>", re.S | re.I)
@@ -66,7 +68,7 @@ class Reading:
     def _read_path(self, path: str) -> Iterator[Cable | ReadError]:
         if path == "-":
             stream = self._stdin if self._stdin is not None else sys.stdin.buffer
-            yield from self._read_stream("<stdin>", "", stream.read())
+            yield from self._read_stream("<stdin>", "", stream)
             return
         p = Path(path)
         if p.is_dir():
@@ -84,36 +86,41 @@ class Reading:
     def _read_file(self, path: Path) -> Iterator[Cable | ReadError]:
         source = str(path)
         name = path.name.lower()
-        gz = name.endswith(".gz")
-        kind_name = name[:-3] if gz else name
+        kind_name = name[:-3] if name.endswith(".gz") else name
+        stem = Path(kind_name).stem.upper() if "." in kind_name else kind_name.upper()
         try:
-            if kind_name.endswith(CSV_SUFFIXES):
-                with open(path, "rb") as raw:
-                    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if gz or _is_gzip(raw) else raw
-                    yield from self._read_csv(source, stream)
-                return
-            data = path.read_bytes()
-        except (OSError, EOFError, zlib.error) as exc:
+            raw = open(path, "rb")
+        except OSError as exc:
             self.read += 1
             yield ReadError(source, f"cannot read: {_os_reason(exc)}")
             return
-        stem = Path(kind_name).stem.upper() if "." in kind_name else kind_name.upper()
-        yield from self._read_stream(source, stem, data, kind_name)
+        with raw:
+            yield from self._read_stream(source, stem, raw, kind_name)
 
-    def _read_stream(self, source: str, stem: str, data: bytes, kind_name: str = "") -> Iterator[Cable | ReadError]:
-        """One blob: decompress if gzip, then HTML page, CSV or plain text by name or content."""
-        if data[:2] == _GZIP_MAGIC:
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError, zlib.error) as exc:
-                self.read += 1
-                yield ReadError(source, f"not a readable gzip file: {_os_reason(exc)}")
-                return
-        head = data[:2048].lstrip().lower()
+    def _read_stream(self, source: str, stem: str, stream: IO[bytes],
+                     kind_name: str = "") -> Iterator[Cable | ReadError]:
+        """One byte stream: gunzip if gzip, then CSV (streamed row by row), HTML page or plain text,
+        told apart by name or by the first bytes, which are peeked at, not consumed."""
+        gzipped = False
+        try:
+            head, stream = _peek(stream, _SNIFF_BYTES)
+            if head[:2] == _GZIP_MAGIC:
+                gzipped = True
+                head, stream = _peek(gzip.GzipFile(fileobj=stream, mode="rb"), _SNIFF_BYTES)
+        except (OSError, EOFError, zlib.error) as exc:
+            self.read += 1
+            yield ReadError(source, _stream_error(exc, gzipped))
+            return
+        head = head.lstrip().lower()
         if kind_name.endswith(CSV_SUFFIXES) or (not kind_name and _looks_like_csv(head)):
-            yield from self._read_csv(source, io.BytesIO(data))
+            yield from self._read_csv(source, stream)
             return
         self.read += 1
+        try:
+            data = stream.read()  # one cable or one page: small
+        except (OSError, EOFError, zlib.error) as exc:
+            yield ReadError(source, _stream_error(exc, gzipped))
+            return
         text, encoding = decode(data)
         if kind_name.endswith(HTML_SUFFIXES) or head.startswith((b"<?xml", b"<!doctype", b"<html")):
             yield _parse_html(source, text, encoding)
@@ -126,7 +133,8 @@ class Reading:
         _raise_csv_limit()
         wrapper = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
         reader = csv.reader(wrapper, escapechar="\\", doublequote=False, quotechar='"', strict=False)
-        rownum = 0
+        records = 0  # records seen in this source, the header line included
+        rownum = 0  # data rows: the physical position a row is reported by
         while True:
             try:
                 row = next(reader)
@@ -136,11 +144,12 @@ class Reading:
                 self.read += 1
                 yield ReadError(f"{source}:{reader.line_num}", f"unreadable CSV: {exc}")
                 return
-            rownum += 1
-            if not row or (rownum == 1 and row[0].strip().lower() == "row"):
+            records += 1
+            if not row or (records == 1 and row[0].strip().lower() == "row"):
                 continue
+            rownum += 1
             self.read += 1
-            where = f"{source}:row {row[0] if row[0].strip().isdigit() else rownum}"
+            where = f"{source}:row {rownum}"
             if len(row) < len(CSV_COLUMNS):
                 yield ReadError(where, f"expected {len(CSV_COLUMNS)} columns, found {len(row)}")
                 continue
@@ -215,10 +224,47 @@ def _looks_like_csv(head: bytes) -> bool:
     return head.startswith(b'"') and b'","' in head[:200]
 
 
-def _is_gzip(raw: IO[bytes]) -> bool:
-    magic = raw.read(2)
-    raw.seek(0)
-    return magic == _GZIP_MAGIC
+def _peek(stream: IO[bytes], size: int) -> tuple[bytes, IO[bytes]]:
+    """The first `size` bytes of a stream (fewer at its end) and a stream that still starts with them.
+
+    Works on pipes (stdin), which cannot seek back."""
+    chunks: list[bytes] = []
+    wanted = size
+    while wanted > 0:
+        chunk = stream.read(wanted)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    head = b"".join(chunks)
+    return head, io.BufferedReader(_Prefixed(head, stream))
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read from a stream, then the rest of that stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        chunk = self._rest.read(len(buffer))
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+def _stream_error(exc: BaseException, gzipped: bool) -> str:
+    if gzipped or isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return f"not a readable gzip file: {_os_reason(exc)}"
+    return f"cannot read: {_os_reason(exc)}"
 
 
 def _cable_file_name(name: str) -> bool:

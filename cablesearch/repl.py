@@ -3,7 +3,8 @@
 Completion and syntax highlighting come from the query grammar (`cablesearch.query.expected_at`,
 `lex_query`, `check_query`), values from the index (`CableIndex.values`), help from the FIELDS
 table, and every piece of output from `cablesearch.presenters`. History lives in the XDG state
-directory; Ctrl-R searches it and suggestions come from it.
+directory; Ctrl-R searches it and suggestions come from it. Read from a pipe (`cablesearch <
+queries > out`), results go to stdout and errors, warnings and status lines to stderr.
 """
 from __future__ import annotations
 
@@ -17,18 +18,19 @@ from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
-from prompt_toolkit.completion import Completer, Completion, PathCompleter
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.lexers import Lexer
 
 from . import __version__, presenters
+from .cli import QUERY_FORMATS as FORMATS
 from .errors import CablesearchError
+from .fields import CLASSIFICATION_LEVELS, FACETS, Kind, facet_name, field_named
+from .results import DEFAULT_FACETS, SORTS
 
-SORTS = ("relevance", "date", "-date")
-FORMATS = ("text", "json", "jsonl", "csv")
-FACET_FIELDS = ("tag", "origin", "year", "month", "classification", "captions")
+EXPORT_PAGE_SIZE = 500  # hits fetched (with snippets) per search while :export writes
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("show", "N|ID", "open cable N of the last results (or by id) in the pager"),
     Command("refs", "N|ID", "what the cable cites and what cites it"),
-    Command("facets", "FIELD", "counts of tag, origin, year, month, classification or captions over the last query"),
+    Command("facets", "FIELD", f"counts of one facet over the last query: {', '.join(FACETS)}"),
     Command("next", "", "the next page of the last results"),
     Command("prev", "", "the previous page of the last results"),
     Command("sort", "relevance|date|-date", "order of hits (re-runs the last query)"),
@@ -144,8 +146,6 @@ ValuesLookup = Callable[[str, str, int], list[tuple[str, int]]]
 
 def _field_completions(names: Iterable[str], partial: str, back: int) -> Iterator[Completion]:
     """`name:` for each field name or alias the grammar allows here, with the field's help."""
-    from .fields import field_named
-
     for name in names:
         spec = field_named(name)
         if spec is None:
@@ -155,22 +155,30 @@ def _field_completions(names: Iterable[str], partial: str, back: int) -> Iterato
 
 
 PARAGRAPH_MARKINGS = ("U", "SBU", "C", "S", "TS", "C/NF", "S/NF")
-CLASSIFICATION_WORDS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP_SECRET")
 
 
 def _quote(value: str) -> str:
     return f'"{value}"' if any(ch.isspace() or ch in '():"' for ch in value) else value
 
 
+@lru_cache(maxsize=1024)
+def _origin_name(station: str) -> str:
+    """The archive's name of a sending station ("BAKU" -> "Embassy Baku"), from the parser's tables."""
+    from .parser import origin_name_for
+
+    return origin_name_for("", station)
+
+
 class CableCompleter(Completer):
     """Completes what the grammar accepts at the cursor: field names, index values, operators,
     and the REPL's :commands."""
 
-    def __init__(self, values: ValuesLookup | None = None, ranks: Callable[[], list[Any]] | None = None):
+    def __init__(self, values: ValuesLookup | None = None,
+                 ranks: Callable[[], list[Any]] | None = None) -> None:
         self.values = values      # CableIndex.values(field, prefix, limit)
         self.ranks = ranks or (lambda: [])  # hits of the last page, for :show N
 
-    def get_completions(self, document: Document, complete_event) -> Iterable[Completion]:
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         text = document.text_before_cursor
         if text.lstrip().startswith(":"):
             yield from self._command_completions(document)
@@ -216,27 +224,62 @@ class CableCompleter(Completer):
 
     def _value_completions(self, field: str, partial: str, back: int) -> Iterator[Completion]:
         """Values for `field:` from the index (with counts), or from the field's fixed vocabulary."""
+        spec = field_named(field)
+        if spec is None:
+            return
         typed = partial.strip('"')
-        if field == "para":
+        if spec.kind is Kind.PARAGRAPH:
             if not partial:
                 yield Completion("(", start_position=0, display="(...)", display_meta="words in one paragraph")
             return
-        if field == "marking":
+        if spec.kind is Kind.MARKING:
             for mark in PARAGRAPH_MARKINGS:
                 if mark.lower().startswith(typed.lower()):
                     yield Completion(mark, start_position=back)
             return
-        if field == "classification":
-            for level in CLASSIFICATION_WORDS:
+        if spec.kind is Kind.DATE:
+            yield from self._date_completions(typed, back)
+            return
+        if spec.kind is Kind.LEVEL:
+            for level in CLASSIFICATION_LEVELS:
                 if level.lower().startswith(typed.lower()):
-                    yield Completion(level, start_position=back, display_meta="level")
-        lookup = "month" if field == "date" and "-" in typed else ("year" if field == "date" else field)
-        for value, count in self._index_values(lookup, typed):
-            shown = _quote(value if field == "date" else value.upper())
-            if field == "classification" and shown in CLASSIFICATION_WORDS:
-                continue
-            yield Completion(shown, start_position=back, display=shown,
-                             display_meta=f"{count:,} cable{'s' if count != 1 else ''}")
+                    yield Completion(_quote(level), start_position=back, display=level, display_meta="level")
+        for value, count in self._index_values(spec.name, typed):
+            if spec.kind is Kind.LEVEL and value.upper() in CLASSIFICATION_LEVELS:
+                continue  # offered above, in order
+            shown = _quote(value.upper())
+            yield Completion(shown, start_position=back, display=shown, display_meta=_plural(count, "cable"))
+        if spec.name == "origin" and typed:  # the index counts stations; names come from the parser's table
+            yield from self._origin_name_completions(typed, back)
+
+    def _date_completions(self, typed: str, back: int) -> Iterator[Completion]:
+        """Years (or months, once a `-` is typed) with counts; after `2007..`, only later ones."""
+        if ".." not in typed:
+            lookup = "month" if "-" in typed else "year"
+            for value, count in self._index_values(lookup, typed):
+                yield Completion(value, start_position=back, display=value, display_meta=_plural(count, "cable"))
+            return
+        start, end = typed.split("..", 1)
+        lookup = "month" if "-" in (end or start) else "year"
+        later = sorted((value, count) for value, count in self._index_values(lookup, end, 10_000)
+                       if value != start and value[:len(start)] >= start[:len(value)])
+        for value, count in later:
+            yield Completion(value, start_position=-len(end), display=value, display_meta=_plural(count, "cable"))
+
+    def _origin_name_completions(self, typed: str, back: int, limit: int = 50) -> Iterator[Completion]:
+        """Names of sending posts (`"Embassy Baku"`) from the parser's station table, with the
+        station(s) and their cable count (the index counts origins by station only)."""
+        folded = typed.casefold()
+        stations: dict[str, list[tuple[str, int]]] = {}
+        for station, count in self._index_values("origin", "", 10_000):
+            name = _origin_name(station)
+            # a comma splits a keyword value in the index, so such names cannot be searched whole
+            if name.casefold().startswith(folded) and name.casefold() != station.casefold() and "," not in name:
+                stations.setdefault(name, []).append((station, count))
+        ranked = sorted(stations.items(), key=lambda item: (-sum(n for _, n in item[1]), item[0]))
+        for name, found in ranked[:limit]:
+            meta = f"{' '.join(s for s, _ in found)} · {_plural(sum(n for _, n in found), 'cable')}"
+            yield Completion(_quote(name), start_position=back, display=name, display_meta=meta)
 
     def _command_completions(self, document: Document) -> Iterator[Completion]:
         text = document.text_before_cursor.lstrip()
@@ -251,7 +294,7 @@ class CableCompleter(Completer):
         name = head[1:]
         word = rest.split(" ")[-1]
         if name in ("sort", "format", "facets"):
-            options = {"sort": SORTS, "format": FORMATS, "facets": FACET_FIELDS}[name]
+            options = {"sort": SORTS, "format": FORMATS, "facets": tuple(FACETS)}[name]
             for option in options:
                 if option.startswith(word):
                     yield Completion(option, start_position=-len(word))
@@ -274,16 +317,19 @@ class Repl:
     """One interactive session over an open CableIndex."""
 
     def __init__(self, index: Any, *, input=None, output=None, out: TextIO | None = None,
-                 history: History | None = None, pager: Callable[[str], None] | None = None,
-                 colour: bool | None = None) -> None:
+                 err: TextIO | None = None, history: History | None = None,
+                 pager: Callable[[str], None] | None = None, colour: bool | None = None) -> None:
         self.index = index
         self.out = out or sys.stdout
+        self.err = err or sys.stderr  # messages go here when lines come from a pipe (run_lines)
+        self.messages = self.out      # where errors, warnings and status lines go
+        self._colour_option = colour
         self.colour = presenters.wants_colour(self.out) if colour is None else colour
         self.pager = pager or (lambda text: presenters.page_text(text, self.out))
         self.sort, self.limit, self.format = "relevance", 10, "text"
         self.query: str | None = None
         self.results: Any = None
-        self.cable_count = _cable_count(index)
+        self.cable_count = index.stats().cables
         if history is None:
             path = history_path()
             try:
@@ -317,11 +363,20 @@ class Repl:
 
     # output
     def echo(self, fragments: Iterable[tuple[str, str]]) -> None:
+        """Write results (data) to the output."""
         self.out.write(presenters.render_text(fragments, colour=self.colour))
         self.out.flush()
 
+    def note(self, fragments: Iterable[tuple[str, str]]) -> None:
+        """Write an error, warning or status line: on the screen, or to stderr when piped."""
+        stream = self.messages
+        colour = self.colour if stream is self.out else (
+            presenters.wants_colour(stream) if self._colour_option is None else self._colour_option)
+        stream.write(presenters.render_text(fragments, colour=colour))
+        stream.flush()
+
     def error(self, message: str) -> None:
-        self.echo([("class:error", message.rstrip("\n")), ("", "\n")])
+        self.note([("class:error", message.rstrip("\n")), ("", "\n")])
 
     def toolbar(self) -> FormattedText:
         parts = [" " + _plural(self.cable_count, "cable"), f"sort: {self.sort}", f"limit: {self.limit}"]
@@ -352,7 +407,9 @@ class Repl:
         return 0
 
     def run_lines(self, lines: Iterable[str]) -> int:
-        """Run queries and commands read from a pipe, one a line (no prompt); 2 if any failed."""
+        """Run queries and commands read from a pipe, one a line (no prompt); 2 if any failed.
+        Only results go to the output; errors, warnings and status lines go to `err`."""
+        self.messages = self.err
         status = 0
         for line in lines:
             outcome = self.handle(line)
@@ -381,14 +438,21 @@ class Repl:
         except KeyboardInterrupt:
             self.error("interrupted")
             return "error"
+        except OSError as error:
+            self.error(presenters.os_error_text(error))
+            return "error"
+        except Exception as error:  # noqa: BLE001 - a bug: say so and keep the session
+            self.error(f"internal error: {error.__class__.__name__}: {error} "
+                       f"(a bug in cablesearch {__version__}; please report it)")
+            return "error"
         return "ok"
 
     def search(self, text: str, offset: int = 0) -> None:
-        facets = ("tag", "origin", "year", "classification", "month") if self.format == "text" else ()
+        facets = (*DEFAULT_FACETS, "month") if self.format == "text" else ()  # month: the timeline
         self.results = self.index.search(text, limit=self.limit, offset=offset, sort=self.sort, facets=facets)
         self.query = text
         for warning in self.results.warnings:
-            self.echo([("class:warning", f"warning: {warning}"), ("", "\n")])
+            self.note([("class:warning", f"warning: {warning}"), ("", "\n")])
         self.show_results()
 
     def show_results(self) -> None:
@@ -441,12 +505,12 @@ class Repl:
         arg = args[0]
         if arg.isdigit():
             if self.results is None:
-                raise CablesearchError("no results yet: run a query, then :{command} N")
+                raise CablesearchError(f"no results yet: run a query, then :{command} N")
             for hit in self.results.hits:
                 if hit.rank == int(arg):
                     return hit.id
             raise CablesearchError(f"no result {arg} on this page")
-        return arg.upper()
+        return arg  # CableIndex finds ids in any case
 
     def cmd_show(self, args: list[str]) -> None:
         cable_id = self._cable_id(args, "show")
@@ -458,22 +522,20 @@ class Repl:
 
     def cmd_refs(self, args: list[str]) -> None:
         cable_id = self._cable_id(args, "refs")
-        cites = self.index.cites(cable_id)
-        if cites is None:
-            self.echo([("class:dim", f"{cable_id} is not in the index\n")])
-        self.echo(presenters.refs_fragments(cable_id, cites or [], list(self.index.cited_by(cable_id))))
+        cites = self.index.cites(cable_id)  # None: not in the index (what cites it is still listed)
+        self.echo(presenters.refs_fragments(cable_id, cites, self.index.cited_by(cable_id)))
 
     def cmd_facets(self, args: list[str]) -> None:
-        if len(args) != 1:
-            raise CablesearchError(f"usage: :facets FIELD ({', '.join(FACET_FIELDS)})")
+        name = facet_name(args[0]) if len(args) == 1 else None
+        if name is None:
+            raise CablesearchError(f"usage: :facets FIELD, one of {', '.join(FACETS)}")
         self._need_results()
-        field = args[0].lower()
-        results = self.index.search(self.query, limit=1, facets=(field,))
-        values = results.facets.get(field, [])
-        if field == "month":
+        results = self.index.search(self.query, limit=0, facets=(name,))
+        values = results.facets.get(name, [])
+        if name == "month":
             self.echo(presenters.timeline_fragments(values))
         else:
-            self.echo(presenters.facet_table_fragments(field, values))
+            self.echo(presenters.facet_table_fragments(args[0].lower(), values))
 
     def cmd_next(self, args: list[str]) -> None:
         self._need_results()
@@ -512,20 +574,40 @@ class Repl:
         path = Path(os.path.expanduser(args[0]))
         suffix = path.suffix.lower()
         if suffix not in (".jsonl", ".csv", ".json"):
-            raise CablesearchError(f"{path}: use a .jsonl or .csv file name")
-        total = max(1, self.results.total)
-        results = self.index.search(self.query, limit=total, sort=self.sort, facets=())
+            raise CablesearchError(f"{path}: use a .jsonl, .csv or .json file name")
+        first = self._search_page(0)
+        written = 0
+
+        def every_hit() -> Iterator[Any]:  # page by page, so memory holds one page of snippets
+            nonlocal written
+            page = first
+            while page.hits:
+                for hit in page.hits:
+                    written += 1
+                    yield hit
+                if page.offset + len(page.hits) >= page.total:
+                    return
+                page = self._search_page(page.offset + len(page.hits))
+
+        partial = path.with_name(path.name + ".part")  # renamed when complete: no half-written FILE
         try:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
+            with open(partial, "w", encoding="utf-8", newline="") as handle:
                 if suffix == ".csv":
-                    handle.writelines(presenters.hits_csv(results.hits))
+                    handle.writelines(presenters.hits_csv(every_hit()))
                 elif suffix == ".json":
-                    handle.write(presenters.results_json(results))
+                    handle.writelines(presenters.results_json_lines(self.query, first.total, every_hit()))
                 else:
-                    handle.writelines(presenters.hits_jsonl(results.hits))
+                    handle.writelines(presenters.hits_jsonl(every_hit()))
+            os.replace(partial, path)
         except OSError as error:
             raise CablesearchError(f"cannot write {path}: {error.strerror}") from None
-        self.echo([("class:dim", f"wrote {len(results.hits)} cables to {path}\n")])
+        finally:
+            if partial.exists():
+                partial.unlink()
+        self.note([("class:dim", f"wrote {_plural(written, 'cable')} to {path}\n")])
+
+    def _search_page(self, offset: int) -> Any:
+        return self.index.search(self.query, limit=EXPORT_PAGE_SIZE, offset=offset, sort=self.sort, facets=())
 
     def cmd_help(self, args: list[str]) -> None:
         frags = presenters.fields_help_fragments()
@@ -539,21 +621,6 @@ class Repl:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
-def _cable_count(index: Any) -> int:
-    for attr in ("cable_count", "count", "__len__"):
-        fn = getattr(index, attr, None)
-        if callable(fn):
-            try:
-                return int(fn())
-            except (TypeError, CablesearchError):
-                continue
-    try:
-        stats = index.stats()
-        return int(getattr(stats, "cables", 0) or getattr(stats, "cable_count", 0))
-    except (AttributeError, CablesearchError):
-        return 0
 
 
 def _terminal_rows(stream: TextIO) -> int | None:
@@ -572,5 +639,5 @@ def run_repl(index_path: str | None = None) -> int:
     with open_index(index_path, build_default=True,
                     status=lambda message: print(message, file=sys.stderr, flush=True)) as index:
         if not sys.stdin.isatty():  # `cablesearch < queries.txt`: run each line, no prompt
-            return Repl(index, history=InMemoryHistory()).run_lines(sys.stdin)
+            return Repl(index, history=InMemoryHistory(), err=sys.stderr).run_lines(sys.stdin)
         return Repl(index).run()

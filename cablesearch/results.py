@@ -2,20 +2,21 @@
 
 Plain frozen dataclasses so every front end (REPL, CLI text/JSON/CSV, Python callers) renders
 the same objects. Snippets carry character spans of the matched words, never markup.
+Whoosh is imported only when a snippet is cut, so the CLI can import SORTS and DEFAULT_FACETS
+(and the result types) at start-up for free.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from whoosh.highlight import ContextFragmenter, highlight
-
-from .fields import TEXT_ANALYZER
-
+SORTS = ("relevance", "date", "-date")                  # CableIndex.search(sort=...): oldest / newest first
+DEFAULT_FACETS = ("tag", "origin", "year", "classification")  # CableIndex.search(facets=...) default
 SNIPPETS_PER_HIT = 3
 SNIPPET_CHARS = 240     # longest excerpt of one paragraph
 SNIPPET_CONTEXT = 70    # characters of context around the matched words
@@ -148,7 +149,10 @@ class _Fragments:
         return fragments
 
 
-_FRAGMENTER = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_CONTEXT)
+@lru_cache(maxsize=1)
+def _fragmenter():
+    from whoosh.highlight import ContextFragmenter
+    return ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_CONTEXT)
 
 
 def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
@@ -159,7 +163,10 @@ def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
     lowered = text.lower()  # stemming changes only word endings: skip texts without any stem's start
     if not any(term[:3] in lowered for term in terms):
         return None
-    fragments = highlight(text, terms, TEXT_ANALYZER, _FRAGMENTER, _Fragments(), top=1)
+    from whoosh.highlight import highlight
+
+    from .fields import TEXT_ANALYZER
+    fragments = highlight(text, terms, TEXT_ANALYZER, _fragmenter(), _Fragments(), top=1)
     if not fragments:
         return None
     frag = fragments[0]

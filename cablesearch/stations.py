@@ -175,10 +175,12 @@ CLASSIFICATION_WORDS: dict[str, str] = {
     "LIMITEDOFFICIALUSE": "UNCLASSIFIED",
 }
 
-# Handling captions read off the lines after the classification banner.
-CAPTIONS: tuple[str, ...] = (
-    "SIPDIS", "NOFORN", "EXDIS", "NODIS", "LIMDIS", "STADIS", "ROGER", "CHEROKEE",
-    "SENSITIVE", "FOR OFFICIAL USE ONLY", "EFTO", "NOCONTRACT", "ORCON", "PROPIN", "REL TO",
+# Handling captions read off the lines after the classification banner (the one caption table).
+# The single words first: they also count inside a line they share with other text, such as an
+# addressee line ("DOL FOR ILAB SENSITIVE SIPDIS") or the banner itself ("RIGA 000777 SIPDIS").
+RUN_IN_CAPTIONS: tuple[str, ...] = ("SIPDIS", "NOFORN", "EXDIS", "NODIS", "LIMDIS", "STADIS", "SENSITIVE")
+CAPTIONS: tuple[str, ...] = RUN_IN_CAPTIONS + (
+    "ROGER", "CHEROKEE", "FOR OFFICIAL USE ONLY", "EFTO", "NOCONTRACT", "ORCON", "PROPIN", "REL TO",
     "DISSENT CHANNEL", "MED CHANNEL", "NOTAL", "CODEL", "VISAS DONKEY",
 )
 

@@ -35,3 +35,39 @@ def real_corpus(tmp_path_factory) -> RealCorpus:
     summary = index.add(items, procs=2)
     yield RealCorpus(index, items, [c for c in items if isinstance(c, Cable)], summary)
     index.close()
+
+
+# --- shared by the CLI and REPL tests: the fixture cables, their index, isolated user folders ----
+
+FRONT_END_ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_DATA_DIR = FRONT_END_ROOT / "tests" / "data"
+EXAMPLES_DIR = FRONT_END_ROOT / "cablesearch" / "examples"
+XDG_VARIABLES = ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
+
+
+@pytest.fixture(scope="session")
+def fixture_cables() -> list:
+    """The hand-written fixtures (text, HTML page, CSV rows) and the bundled example cables, parsed."""
+    from cablesearch.model import Cable
+    from cablesearch.readers import read_cables
+    return [item for item in read_cables([FIXTURE_DATA_DIR, EXAMPLES_DIR]) if isinstance(item, Cable)]
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory, fixture_cables) -> Path:
+    """The folder of an index of `fixture_cables`, built once; tests only read it."""
+    from cablesearch import CableIndex
+    path = tmp_path_factory.mktemp("small-index") / "index"
+    with CableIndex.create(path) as index:
+        index.add(fixture_cables, procs=1)
+    return path
+
+
+@pytest.fixture()
+def isolated_home(monkeypatch, tmp_path) -> Path:
+    """Every per-user (XDG) folder inside tmp_path, no $CABLESEARCH_INDEX and no $NO_COLOR."""
+    for name in XDG_VARIABLES:
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.delenv("CABLESEARCH_INDEX", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return tmp_path

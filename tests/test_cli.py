@@ -1,6 +1,6 @@
 """The one-shot CLI: every subcommand and format through main(argv), checking stdout, stderr and
-the exit status (0 hits, 1 none, 2 error). The index is built from tests/data and the bundled
-examples into a temporary folder; XDG folders point into tmp so no user folder is touched."""
+the exit status (0 hits, 1 none, 2 error). The index (conftest `small_index`) is built from
+tests/data and the bundled examples; XDG folders point into tmp so no user folder is touched."""
 from __future__ import annotations
 
 import csv
@@ -17,42 +17,15 @@ import pytest
 
 import cablesearch
 from cablesearch.cli import main
-from cablesearch.index import CableIndex
-from cablesearch.model import Cable
-from cablesearch.readers import read_cables
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-EXAMPLES = ROOT / "cablesearch" / "examples"
 SEED = DATA / "07BAKU595.txt"
 
 
-def isolate(monkeypatch, tmp: Path) -> None:
-    """Point every per-user folder into tmp and forget any index set in the environment."""
-    for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
-        monkeypatch.setenv(name, str(tmp / name.lower()))
-    monkeypatch.delenv("CABLESEARCH_INDEX", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-def fixture_cables():
-    """The hand-written fixtures (text, HTML page, CSV rows) and the bundled example cables."""
-    return (item for item in read_cables([DATA, EXAMPLES]) if isinstance(item, Cable))
-
-
-@pytest.fixture(scope="module")
-def small_index(tmp_path_factory) -> Path:
-    """An index of the fixture cables (the `index` subcommand has tests of its own)."""
-    path = tmp_path_factory.mktemp("cli") / "index"
-    with CableIndex.create(path) as idx:
-        idx.add(fixture_cables(), procs=1)
-    return path
-
-
 @pytest.fixture(autouse=True)
-def environment(monkeypatch, tmp_path):
-    isolate(monkeypatch, tmp_path)
-    monkeypatch.chdir(tmp_path)  # no ./index here
+def environment(isolated_home, monkeypatch):
+    monkeypatch.chdir(isolated_home)  # no ./index here
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -187,7 +160,7 @@ def test_query_csv(capsys, small_index):
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     row = next(r for r in rows if r["id"] == "07BAKU595")
-    assert row["tags"] == "PHUM PREL ECON BO RU AJ"
+    assert row["tags"] == "PHUM;PREL;ECON;BO;RU;AJ"  # ";": tags may hold spaces
     assert "Lukashenko" in row["snippet"]
 
 
@@ -238,7 +211,8 @@ def test_bad_query_shows_the_caret_message(capsys, small_index):
 
 def test_unknown_field_suggests_one(capsys, small_index):
     status, out, err = run(capsys, "query", "tga:PHUM", "--index", str(small_index))
-    assert status == 2 and "tag" in err and out == ""
+    assert status == 2 and out == ""
+    assert "unknown field 'tga:'; did you mean tag:?" in err
 
 
 def test_unknown_output_field(capsys, small_index):
@@ -275,6 +249,79 @@ def test_ctrl_c_exits_130_quietly(capsys, small_index, monkeypatch):
     assert status == 130 and "Traceback" not in err and out == ""
 
 
+def test_unusable_index_folder_is_reported_without_a_traceback(capsys, tmp_path):
+    a_file = tmp_path / "hostname"
+    a_file.write_text("not a folder\n", encoding="utf-8")
+    places = [a_file, a_file / "index"]  # a file where the folder should be; a folder under a file
+    if Path("/proc/self").is_dir():
+        places.append(Path("/proc/cablesearch-no-such-folder"))  # a folder nobody may make
+    for place in places:
+        status, out, err = run(capsys, "index", str(SEED), "--index", str(place))
+        assert status == 2 and out == "", place
+        assert "Traceback" not in err and "internal error" not in err, err
+        assert err.startswith("cablesearch: ") and str(place.parent) in err, err
+    assert a_file.read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_an_os_error_while_searching_is_one_line(capsys, small_index, monkeypatch):
+    from cablesearch import index as index_module
+
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/data/index/MAIN_x.seg")
+
+    monkeypatch.setattr(index_module.CableIndex, "search", unreadable)
+    status, out, err = run(capsys, "query", "belarus", "--index", str(small_index))
+    assert (status, out, err) == (2, "", "cablesearch: /data/index/MAIN_x.seg: Permission denied\n")
+
+
+def test_a_bug_is_an_internal_error_without_a_traceback(capsys, small_index, monkeypatch):
+    from cablesearch import index as index_module
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero in the ranking")
+
+    monkeypatch.setattr(index_module.CableIndex, "search", broken)
+    status, out, err = run(capsys, "query", "belarus", "--index", str(small_index))
+    assert status == 2 and out == "" and "Traceback" not in err
+    first, second = err.splitlines()
+    assert first == "cablesearch: internal error: ZeroDivisionError: division by zero in the ranking"
+    assert "please report it" in second and cablesearch.__version__ in second
+
+
+def query_ids(capsys, *argv: str) -> list[str]:
+    status, out, err = run(capsys, "query", *argv, "--format", "jsonl", "--fields", "id", "--limit", "500")
+    assert status in (0, 1) and "error" not in err, err
+    return [json.loads(line)["id"] for line in out.splitlines()]
+
+
+def test_a_query_may_start_with_a_minus(capsys, small_index):
+    everything = query_ids(capsys, "date:1900..2100", "--index", str(small_index))
+    phum = query_ids(capsys, "tag:PHUM", "--index", str(small_index))
+    not_phum = query_ids(capsys, "-tag:PHUM", "--index", str(small_index))
+    assert phum and not_phum and "07BAKU595" in phum
+    assert set(not_phum).isdisjoint(phum) and set(not_phum) <= set(everything)
+    # after "--", with options after it; and with options before it
+    status, out, err = run(capsys, "query", "--", "-tag:PHUM", "--format", "csv", "--fields", "id",
+                           "--limit", "500", "--index", str(small_index))
+    assert status == 0, err
+    assert [row["id"] for row in csv.DictReader(io.StringIO(out))] == not_phum
+    assert query_ids(capsys, "--index", str(small_index), "--sort", "-date", "-tag:PHUM") == \
+        query_ids(capsys, "-tag:PHUM", "--sort", "-date", "--index", str(small_index))
+
+
+def test_explain_a_query_that_starts_with_a_minus(capsys):
+    status, plain_form, err = run(capsys, "explain", "-tag:PHUM")
+    assert status == 0, err
+    assert "NOT tags:PHUM" in plain_form
+    status, after_dashes, _ = run(capsys, "explain", "--", "-tag:PHUM")
+    assert (status, after_dashes) == (0, plain_form)
+
+
+def test_an_unknown_option_after_the_query_is_still_an_error(capsys, small_index):
+    status, out, err = run(capsys, "query", "belarus", "--bogus", "--index", str(small_index))
+    assert status == 2 and out == "" and "unrecognized arguments: --bogus" in err
+
+
 # --- show, refs, stats, explain -----------------------------------------------------------------
 
 def test_show_prints_fields_then_numbered_paragraphs(capsys, small_index):
@@ -304,20 +351,39 @@ def test_refs_marks_cables_not_in_the_index(capsys, small_index):
     assert "cited by" in out
 
 
+def test_refs_of_a_cable_not_in_the_index_lists_what_cites_it(capsys, small_index):
+    status, out, err = run(capsys, "refs", "07BAKU568", "--index", str(small_index))
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "07BAKU568 is not in the index"
+    assert "cites" not in out and "nothing" not in out
+    cited_by = lines.index(next(line for line in lines if line.startswith("cited by (")))
+    assert any(line.split()[:2] == ["07BAKU595", "2007-05-16"] for line in lines[cited_by + 1:])
+    status, out, _ = run(capsys, "refs", "07BAKU568", "--format", "json", "--index", str(small_index))
+    doc = json.loads(out)
+    assert (doc["in_index"], doc["cites"]) == (False, None) and "07BAKU595" in doc["cited_by"]
+    status, out, err = run(capsys, "refs", "99NOWHERE1", "--index", str(small_index))
+    assert status == 1 and out.startswith("99NOWHERE1 is not in the index\ncited by (0)")
+
+
 def test_refs_json(capsys, small_index):
     status, out, _ = run(capsys, "refs", "07BAKU595", "--format", "json", "--index", str(small_index))
     doc = json.loads(out)
     assert status == 0 and doc["id"] == "07BAKU595"
     cited = {c["id"]: c["in_index"] for c in doc["cites"] if c["id"]}
     assert cited.get("07BAKU568") is False
+    assert doc["in_index"] is True
 
 
-def test_stats(capsys, small_index):
+def test_stats(capsys, small_index, fixture_cables):
+    indexed = len({cable.reference_id for cable in fixture_cables})  # a re-read id replaces the cable
     status, out, _ = run(capsys, "stats", "--index", str(small_index))
     assert status == 0 and "cables" in out
+    assert ["cables", str(indexed)] in [line.split() for line in out.splitlines()]
     status, out, _ = run(capsys, "stats", "--format", "json", "--index", str(small_index))
     doc = json.loads(out)
-    assert doc["cables"] >= 1
+    assert doc["cables"] == indexed
+    assert doc["path"] == str(small_index) and doc["first_date"].endswith("Z")
 
 
 def test_explain_shows_ast_and_whoosh_query(capsys):
@@ -332,12 +398,15 @@ def test_explain_bad_query(capsys):
 
 
 def test_repl_reads_queries_from_a_pipe(capsys, small_index, monkeypatch):
+    _, shown, _ = run(capsys, "show", "07BAKU595", "--index", str(small_index))
     monkeypatch.setattr("sys.stdin", io.StringIO("tag:PHUM from:BAKU\n:show 1\ntag:(\n:quit\nbelarus\n"))
     status, out, err = run(capsys, "repl", "--index", str(small_index))
     assert status == 2  # one line was a malformed query
     assert "1. 2007-05-16  07BAKU595" in out
     assert "Classification  CONFIDENTIAL" in out  # :show 1, written out since there is no terminal
-    assert out.endswith("  tag:(\n      ^\n")  # the caret message; :quit stopped before `belarus`
+    assert err.endswith("  tag:(\n      ^\n")  # the caret message, on stderr: stdout carries data only
+    assert "tag:(" not in out
+    assert out.endswith(shown)  # :show 1 wrote last: :quit stopped before `belarus`
 
 
 # --- on a real terminal -------------------------------------------------------------------------

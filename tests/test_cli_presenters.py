@@ -5,12 +5,13 @@ import csv
 import io
 import json
 from datetime import datetime, timezone
-from types import SimpleNamespace
+from pathlib import Path
 
 import pytest
 
 from cablesearch import presenters
 from cablesearch.model import Cable, Paragraph, Recipient, Reference
+from cablesearch.results import Citation, Hit, IndexStats, Results, Snippet
 
 SEED_CABLE = Cable(
     reference_id="07BAKU595", created=datetime(2007, 5, 16, 13, 24, tzinfo=timezone.utc), origin="BAKU",
@@ -26,19 +27,18 @@ SEED_CABLE = Cable(
 
 
 def make_hit(rank, id_, classification, origin, subject, snippets=(), tags=("PHUM",), day=16):
-    return SimpleNamespace(rank=rank, id=id_, date=datetime(2007, 5, day, 13, 24, tzinfo=timezone.utc),
-                           origin=origin, origin_name="Embassy " + origin.title(),
-                           classification=classification, tags=tags, subject=subject, score=3.14159,
-                           snippets=tuple(snippets))
+    return Hit(rank=rank, id=id_, date=datetime(2007, 5, day, 13, 24, tzinfo=timezone.utc),
+               origin=origin, origin_name="Embassy " + origin.title(), classification=classification,
+               tags=tags, subject=subject, score=3.14159, snippets=tuple(snippets))
 
 
 def make_results(hits, total=None, facets=None):
-    return SimpleNamespace(hits=hits, total=len(hits) if total is None else total, offset=0, limit=10,
-                           elapsed=0.0123, query="belarus", warnings=[], facets=facets or {})
+    return Results(query="belarus", total=len(hits) if total is None else total, hits=tuple(hits),
+                   facets=facets or {}, elapsed=0.0123, offset=0, limit=10)
 
 
-SNIPPET = SimpleNamespace(paragraph=3, marking="C", text="Mustafayev argued that Belarus is making\n a shift",
-                          matches=((23, 30),))
+SNIPPET = Snippet(paragraph=3, marking="C", text="Mustafayev argued that Belarus is making\n a shift",
+                  matches=((23, 30),))
 HITS = [
     make_hit(1, "07BAKU595", "CONFIDENTIAL", "BAKU", "DEMARCHE DELIVERED: CAUTIONING AZERBAIJAN", [SNIPPET]),
     make_hit(2, "06MINSK1", "SECRET//NOFORN", "MINSK", "LUKASHENKO", day=1),
@@ -141,6 +141,13 @@ def test_csv_rows_join_lists_and_quote():
     assert rows[1][-1] == "Mustafayev argued that Belarus is making a shift"
 
 
+def test_csv_separates_list_values_that_hold_spaces():
+    hit = make_hit(1, "07BAKU595", "CONFIDENTIAL", "BAKU", "X", tags=("DOMESTIC POLITICS", "PHUM"))
+    rows = list(csv.DictReader(io.StringIO("".join(presenters.hits_csv([hit], ["id", "tags"])))))
+    assert rows == [{"id": "07BAKU595", "tags": "DOMESTIC POLITICS;PHUM"}]
+    assert rows[0]["tags"].split(presenters.CSV_LIST_SEPARATOR) == ["DOMESTIC POLITICS", "PHUM"]
+
+
 def test_unknown_output_field_is_an_error():
     from cablesearch.errors import CablesearchError
 
@@ -160,12 +167,53 @@ def test_whole_cable_rendering_of_the_seed():
     assert max(len(line) for line in text.splitlines()) <= 100
 
 
+CITES = [
+    Citation("A", "BAKU 568", "07BAKU568", in_index=False),
+    Citation("B", "STATE 61831", "07STATE61831", in_index=True),
+    Citation("C", "Embassy-MFA telcon of May 3", None, in_index=False),
+]
+CITED_BY = [Hit(rank=1, id="07BAKU600", date=datetime(2007, 5, 20, tzinfo=timezone.utc), origin="BAKU",
+                origin_name="Embassy Baku", classification="SECRET", tags=("PREL",),
+                subject="FOLLOW-UP ON THE BELARUS DEMARCHE", score=0.0)]
+
+
 def test_refs_mark_ids_not_in_the_index():
-    text = plain(presenters.refs_fragments("07BAKU595", [("07BAKU568", None), ("07STATE61831", True)],
-                                           ["07BAKU600"]))
+    text = plain(presenters.refs_fragments("07BAKU595", CITES, CITED_BY))
+    assert text.startswith("07BAKU595 cites (3)\n")
     assert "07BAKU568  (not in the index)" in text
     assert "07STATE61831\n" in text
-    assert "cited by (1)\n  07BAKU600" in text
+    assert "C. Embassy-MFA telcon of May 3  (names no cable)" in text
+    assert "cited by (1)\n  07BAKU600  2007-05-20  FOLLOW-UP ON THE BELARUS DEMARCHE\n" in text
+
+
+def test_refs_of_a_cable_not_in_the_index():
+    text = plain(presenters.refs_fragments("07BAKU568", None, CITED_BY))
+    assert text.startswith("07BAKU568 is not in the index\ncited by (1)\n  07BAKU600")
+    doc = presenters.refs_dict("07BAKU568", None, CITED_BY)
+    assert doc == {"id": "07BAKU568", "in_index": False, "cites": None, "cited_by": ["07BAKU600"]}
+    cites = presenters.refs_dict("07BAKU595", CITES, [])["cites"]
+    assert [(c["id"], c["in_index"]) for c in cites] == [("07BAKU568", False), ("07STATE61831", True), (None, False)]
+
+
+def test_stats_as_text_and_json():
+    stats = IndexStats(path=Path("/data/index"), cables=6712,
+                       first_date=datetime(1966, 12, 28, 19, 3, tzinfo=timezone.utc),
+                       last_date=datetime(2010, 2, 28, 8, 0, tzinfo=timezone.utc),
+                       classifications=[("CONFIDENTIAL", 3000), ("UNCLASSIFIED", 2000)], size_bytes=3 * 2**20)
+    lines = [line.split() for line in plain(presenters.stats_fragments(stats)).splitlines()]
+    assert ["cables", "6712"] in lines
+    assert ["dates", "1966-12-28", "..", "2010-02-28"] in lines
+    assert ["classifications", "CONFIDENTIAL", "3000", "·", "UNCLASSIFIED", "2000"] in lines
+    assert ["size", "3.0", "MB"] in lines
+    doc = json.loads(json.dumps(presenters.stats_dict(stats)))
+    assert doc["path"] == "/data/index" and doc["first_date"] == "1966-12-28T19:03:00Z"
+    assert doc["classifications"] == [["CONFIDENTIAL", 3000], ["UNCLASSIFIED", 2000]]
+
+
+def test_classification_colour_follows_the_level():
+    assert [presenters.classification_class(c) for c in
+            ("UNCLASSIFIED", "CONFIDENTIAL//NOFORN", "SECRET", "TOP SECRET", "")] == [
+        "class:class.u", "class:class.c", "class:class.s", "class:class.ts", "class:class.u"]
 
 
 def test_timeline_folds_long_empty_stretches():

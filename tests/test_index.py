@@ -15,9 +15,12 @@ from whoosh.query.nested import NestedParent
 
 from cablesearch import CableIndex
 from cablesearch.errors import CablesearchError
-from cablesearch.index import (IndexExistsError, IndexingInterrupted, IndexNotFoundError, REJECTED_LOG,
-                               open_index, resolve_index_path)
+from cablesearch.index import (DEFAULT_FACETS, SORTS, IndexExistsError, IndexingInterrupted,
+                               IndexNotFoundError, IndexPathError, InvalidSearchError, REJECTED_LOG,
+                               examples_folder, open_index, resolve_index_path)
 from cablesearch.model import Cable, Paragraph, Recipient, Reference
+from cablesearch.parser import parse_cable
+from cablesearch.query import compile_query
 
 
 def make_cable(rid: str, date: str, origin: str, origin_name: str, classification: str, tags: str,
@@ -262,6 +265,32 @@ def test_bad_sort_or_facet_is_a_clear_error(index):
         index.search(wq.Every(), sort="size")
     with pytest.raises(CablesearchError, match="facet"):
         index.search(wq.Every(), facets=("subject",))
+    with pytest.raises(CablesearchError, match="facets must be a sequence"):
+        index.search(wq.Every(), facets="tag")  # would otherwise be read as the facets t, a, g
+
+
+@pytest.mark.parametrize("page", [{"offset": -1}, {"limit": -5}, {"offset": 1.5}, {"limit": True}])
+def test_negative_or_fractional_offset_and_limit_are_refused(index, page):
+    name, value = next(iter(page.items()))
+    with pytest.raises(InvalidSearchError, match=f"{name} must be a whole number >= 0, not {value!r}") as caught:
+        index.search(wq.Every(), **page)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, CablesearchError)
+
+
+def test_limit_zero_counts_without_hits_and_offset_past_the_end_is_empty(index):
+    counted = index.search(wq.Term("tags", "prel"), limit=0)
+    assert (counted.total, counted.hits, counted.facets["origin"]) == (3, (), [("BAKU", 2), ("ANKARA", 1)])
+    past = index.search(wq.Every(), offset=5, limit=3)
+    assert (past.total, past.hits) == (5, ())
+
+
+def test_sorts_and_default_facets_are_what_search_accepts(index):
+    # One source for the CLI and the REPL, importable without Whoosh (cablesearch.results).
+    from cablesearch import results
+    assert (results.SORTS, results.DEFAULT_FACETS) == (SORTS, DEFAULT_FACETS)
+    for sort in SORTS:
+        assert index.search(wq.Every(), sort=sort).total == 5
+    assert tuple(index.search(wq.Every()).facets) == DEFAULT_FACETS
 
 
 def test_searching_from_several_threads_gives_the_same_results(index):
@@ -285,6 +314,24 @@ def test_get_returns_the_cable_exactly_as_indexed(index):
         assert index.get(cable.reference_id) == cable
     assert index.get("99NOWHERE1") is None
     assert "07BAKU595" in index and "99NOWHERE1" not in index
+
+
+def test_08LONDON2883_is_found_by_the_malformed_archive_id_08EFTOLONDON2883(index):
+    repaired = replace(make_cable("08LONDON2883", "2008-11-12T10:00:00", "LONDON", "Embassy London",
+                                  "CONFIDENTIAL", "PREL UK", "UK: REPAIRED ID", [(1, "C", "Text.")]),
+                       archive_id="08EFTOLONDON2883")
+    index.add([repaired], procs=1)
+    for wanted in ("08EFTOLONDON2883", "08eftolondon2883", "08LONDON2883"):
+        assert index.get(wanted) == repaired
+    assert "08EFTOLONDON2883" in index
+    assert ids(index.search("id:08EFTOLONDON2883")) == ["08LONDON2883"]
+    assert ids(index.search("08EFTOLONDON2883")) == ["08LONDON2883"]        # a bare id-like word
+    assert ids(index.search("id:08EFTO*")) == ["08LONDON2883"]
+    assert ids(index.search(compile_query("id:08LONDON2883"))) == ["08LONDON2883"]
+    # Only the repaired cable carries an archive id: other ids still find exactly themselves.
+    assert ids(index.search("id:07BAKU595")) == ["07BAKU595"]
+    assert index.delete(["08LONDON2883"]) == 1
+    assert index.get("08EFTOLONDON2883") is None and ids(index.search("id:08EFTOLONDON2883")) == []
 
 
 def test_cites_marks_references_missing_from_the_index(index):
@@ -322,8 +369,10 @@ def test_values_for_completion(index):
 # --- writing -----------------------------------------------------------------------------------
 
 def test_reindexing_is_idempotent_and_replaces_changed_cables(index):
+    generation = index._ix.latest_generation()
     again = index.add(CABLES, procs=1)
     assert (again.added, again.replaced, again.unchanged, again.rejected) == (0, 0, 5, 0)
+    assert index._ix.latest_generation() == generation  # nothing changed, so nothing was committed
     changed = replace(BAKU568, subject="AZERBAIJAN: OIL TALKS")
     summary = index.add([changed, replace(MINSK100, source="elsewhere.txt")], procs=1)
     assert (summary.added, summary.replaced, summary.unchanged) == (0, 1, 1)  # source is not content
@@ -467,35 +516,81 @@ def test_open_index_names_the_command_for_a_missing_explicit_index(tmp_path):
         open_index(str(tmp_path / "nothing"))
 
 
-def test_open_index_builds_the_default_index_from_the_examples(tmp_path, monkeypatch):
-    pytest.importorskip("cablesearch.readers", reason="readers (issue 2) not landed yet")
+@pytest.fixture
+def default_location(tmp_path, monkeypatch) -> Path:
+    """A fresh working folder and data home: the default index is tmp_path/xdg/cablesearch/index."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("CABLESEARCH_INDEX", raising=False)
+    return tmp_path / "xdg" / "cablesearch" / "index"
+
+
+EXAMPLES = sorted(p.stem for p in examples_folder().glob("*.txt"))
+
+
+def test_open_index_builds_the_default_index_from_the_examples(default_location):
     said = []
     with open_index(None, status=said.append) as ix:
-        assert ix.path == tmp_path / "xdg" / "cablesearch" / "index"
+        assert ix.path == default_location
         assert "07BAKU595" in ix
         assert ids(ix.search(wq.And([wq.Term("tags", "phum"), wq.Term("origin", "baku")]))) == ["07BAKU595"]
-    assert len(said) == 1 and "cablesearch index PATH --index" in said[0]
+        assert sorted(check_consistent(ix)) == EXAMPLES  # every bundled example, each once
+    assert said == [f"cablesearch: no index yet; built {default_location} from {len(EXAMPLES)} bundled example "
+                    f"cables. Index a real archive with: cablesearch index PATH --index {default_location}"]
     with open_index(None, status=said.append) as again:  # second time: opened, nothing said
-        assert again.stats().cables >= 1
+        assert again.stats().cables == len(EXAMPLES)
     assert len(said) == 1
+    assert not list(default_location.glob(".building-*")), "scratch folder left behind"
+
+
+def test_default_index_is_built_in_a_local_index_folder_holding_only_dotfiles(default_location, tmp_path):
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / ".gitkeep").write_text("")
+    said = []
+    with open_index(None, status=said.append) as ix:
+        assert ix.path == Path("index") and ix.stats().cables == len(EXAMPLES)
+    assert len(said) == 1 and "built index from" in said[0]
+    assert (tmp_path / "index" / ".gitkeep").exists() and not default_location.exists()
+
+
+def test_default_index_is_not_built_in_a_local_index_folder_holding_other_files(default_location, tmp_path):
+    local = tmp_path / "index"
+    local.mkdir()
+    (local / "notes.txt").write_text("mine")
+    with pytest.raises(IndexNotFoundError) as caught:
+        open_index(None, status=pytest.fail)
+    message = str(caught.value)
+    assert "holds other files: notes.txt" in message and "cablesearch index PATH --index index" in message
+    assert sorted(p.name for p in local.iterdir()) == ["notes.txt"]  # the folder is left exactly as it was
+    assert not default_location.exists()
+
+
+@pytest.mark.parametrize("where, reason", [("file", "it exists and is not a folder"),
+                                           ("file/ix", "Not a directory")])
+def test_a_path_that_cannot_hold_an_index_is_a_clear_error(tmp_path, where, reason):
+    (tmp_path / "file").write_text("not a folder")
+    path = tmp_path / where
+    for attempt in (CableIndex.create, lambda p: CableIndex.open(p, create=True)):
+        with pytest.raises(IndexPathError) as caught:
+            attempt(path)
+        assert str(caught.value) == f"cannot create an index at {path}: {reason}"
+        assert isinstance(caught.value, CablesearchError)
+
+
+def test_a_default_location_that_cannot_hold_an_index_is_a_clear_error(default_location, tmp_path):
+    (tmp_path / "xdg").write_text("a file where the data folder should be")
+    with pytest.raises(IndexPathError, match=f"cannot create an index at {default_location}: Not a directory"):
+        open_index(None, status=pytest.fail)
 
 
 def test_seed_cable_parsed_and_found_by_query_text(tmp_path):
-    parser = pytest.importorskip("cablesearch.parser")
     seed = Path(__file__).parent / "data" / "07BAKU595.txt"
-    cable = parser.parse_cable(seed.read_text(encoding="utf-8"), source=str(seed))
+    cable = parse_cable(seed.read_text(encoding="utf-8"), source=str(seed))
     with CableIndex.create(tmp_path / "ix") as ix:
         ix.add([cable], procs=1)
         assert ix.get(cable.reference_id) == cable
         hit = ix.search(para(wq.Term("ptext", "lukashenko"))).hits[0]
         assert hit.id == "07BAKU595"
         assert all("Lukashenko" in marked(s) for s in hit.snippets)
-        try:
-            from cablesearch.query import compile_query  # noqa: F401
-        except ImportError:
-            return
         results = ix.search("tag:PHUM from:BAKU")
         assert ids(results) == ["07BAKU595"] and results.query == "tag:PHUM from:BAKU"

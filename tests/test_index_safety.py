@@ -5,6 +5,8 @@ kill it at seeded random points of that output (never after a sleep), then check
 """
 from __future__ import annotations
 
+import json
+import os
 import random
 import signal
 import subprocess
@@ -16,8 +18,8 @@ import pytest
 from whoosh import query as wq
 
 from cablesearch import CableIndex
-from cablesearch.index import IndexingInterrupted, IndexLockedError
-from cablesearch.model import Cable, Paragraph
+from cablesearch.index import IndexingInterrupted, IndexLockedError, examples_folder
+from cablesearch.model import Cable, Paragraph, parse_utc
 
 TESTS = Path(__file__).resolve().parent
 WORDS = "embassy minister oil pipeline election reform talks visit border trade".split()
@@ -44,8 +46,12 @@ child_main(sys.argv[1:])
 
 
 def child_main(argv: list[str]) -> None:
-    """Entry point of the child process: `index PATH N BATCH PROCS` or `hold PATH`."""
-    mode, path = argv[0], argv[1]
+    """Entry point of the child process: `index PATH N BATCH PROCS`, `hold PATH` or `open-default`."""
+    mode = argv[0]
+    if mode == "open-default":
+        open_default_index_on_cue()
+        return
+    path = argv[1]
     ix = CableIndex.open(path)
     if mode == "index":
         n, batch, procs = map(int, argv[2:5])
@@ -69,9 +75,22 @@ def child_main(argv: list[str]) -> None:
         ix.add(wait_for_parent(), procs=1, progress=lambda p: print("holding", flush=True))
 
 
-def start_child(*args) -> subprocess.Popen:
+def open_default_index_on_cue() -> None:
+    """Say "ready" with everything imported, wait for "go" on stdin, then open (or build) the default
+    index as `cablesearch query` does, and print what this process saw as JSON."""
+    from cablesearch.index import open_index
+    import cablesearch.query  # noqa: F401  (imported before the cue, so the processes start level)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    said = []
+    with open_index(None, status=said.append) as ix:
+        print(json.dumps({"said": said, "cables": ix.stats().cables,
+                          "belarus": ix.search("belarus", limit=0, facets=()).total}), flush=True)
+
+
+def start_child(*args, **popen_options) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", CHILD.format(tests=str(TESTS)), *map(str, args)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, **popen_options)
 
 
 def expected_output(n: int, batch: int) -> str:
@@ -153,6 +172,7 @@ def test_second_writer_is_told_who_holds_the_lock_and_readers_are_not_blocked(tm
     path = tmp_path / "ix"
     with CableIndex.create(path) as ix:
         ix.add([synthetic_cable(1)], procs=1)
+        before = datetime.now(timezone.utc).replace(microsecond=0)
         holder = start_child("hold", path)
         try:
             assert holder.stdout.readline() == "holding\n"
@@ -160,7 +180,9 @@ def test_second_writer_is_told_who_holds_the_lock_and_readers_are_not_blocked(tm
                 ix.add([synthetic_cable(2)], procs=1, lock_timeout=0.3)
             error = caught.value
             assert error.pid == holder.pid
-            assert error.started.startswith(str(datetime.now(timezone.utc).year))
+            # The start time is the holder's, as its lock file records it (UTC, whole seconds).
+            assert error.started == json.loads((path / "cablesearch.lock").read_text())["started"]
+            assert before <= parse_utc(error.started) <= datetime.now(timezone.utc)
             assert f"process {holder.pid} (started {error.started})" in str(error)
             with pytest.raises(IndexLockedError):
                 ix.delete(["01SYNTH1"], lock_timeout=0.1)
@@ -205,3 +227,35 @@ def test_searching_while_another_process_writes(tmp_path):
 @pytest.fixture(autouse=True)
 def _tests_on_path(monkeypatch):
     monkeypatch.syspath_prepend(str(TESTS))  # check_index borrows test_index.check_consistent
+
+
+def test_processes_started_together_on_a_fresh_data_folder_build_the_default_index_once(tmp_path):
+    # Each child imports everything, says "ready", and opens the default index when told "go", so
+    # all of them look for the index at the same moment (a barrier, not a sleep).
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    env.pop("CABLESEARCH_INDEX", None)
+    children = [start_child("open-default", cwd=tmp_path, env=env) for _ in range(4)]
+    try:
+        for child in children:
+            assert child.stdout.readline() == "ready\n"
+        for child in children:
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        lines = [child.stdout.readline() for child in children]
+        assert all(lines), f"a process printed nothing (see its traceback above): {lines}"
+        seen = [json.loads(line) for line in lines]
+    finally:
+        for child in children:
+            child.stdin.close()
+            child.wait()
+            child.stdout.close()
+    assert [child.returncode for child in children] == [0] * len(children)
+    examples = len(list(examples_folder().glob("*.txt")))
+    # Every process sees the whole example index; exactly one built it and said so.
+    assert [(s["cables"], s["belarus"]) for s in seen] == [(examples, seen[0]["belarus"])] * len(children)
+    assert seen[0]["belarus"] >= 1
+    said = [line for s in seen for line in s["said"]]
+    assert len(said) == 1 and f"from {examples} bundled example cables" in said[0]
+    index = tmp_path / "xdg" / "cablesearch" / "index"
+    assert sorted(check_index(index)) == sorted(p.stem for p in examples_folder().glob("*.txt"))
+    assert not list(index.glob(".building-*")), "scratch folder left behind"

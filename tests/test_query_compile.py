@@ -3,9 +3,10 @@ import pytest
 from whoosh import query as wq
 
 from cablesearch.query import QueryError, compile_query, explain, parse_query
-from cablesearch.query.compiler import CABLE, PARAGRAPH
+from cablesearch.query.compiler import PARAGRAPH
 
 T = wq.Term
+CABLE = T("kind", "cable")  # every cable document (anchor of NOT and para:)
 
 
 def shape(q):
@@ -181,3 +182,29 @@ def test_an_error_compiling_an_ast_names_the_column_of_the_node():
         compile_query(node)
     assert caught.value.column == 16 and caught.value.query is None
     assert str(caught.value) == f"{caught.value.message} (column 16)"
+
+
+def test_bare_words_search_the_fields_the_field_table_marks_searched_by_default():
+    from cablesearch.fields import default_search_fields
+    compiled = compile_query("Minsk")
+    assert tuple(q.fieldname for q in compiled.subqueries) == default_search_fields()
+    assert default_search_fields() == ("subject", "body")  # the QUERY contract with the index
+
+
+def test_a_bug_in_the_compiler_still_reaches_the_user_as_a_query_error_marked_internal(monkeypatch):
+    from cablesearch.query import compiler
+
+    def broken(self, node, ctx):
+        raise KeyError("oops")
+    monkeypatch.setattr(compiler._Compiler, "compile", broken)
+    with pytest.raises(QueryError) as caught:
+        compile_query("tag:PHUM")
+    error = caught.value
+    assert error.internal and error.message.startswith("could not compile the query (KeyError")
+    assert error.query == "tag:PHUM" and error.column == 1
+
+
+def test_a_query_the_compiler_rejects_is_not_marked_internal():
+    with pytest.raises(QueryError) as caught:
+        compile_query("class:>TOP_SECRET")
+    assert not caught.value.internal and "bad range" in caught.value.message

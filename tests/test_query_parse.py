@@ -139,6 +139,14 @@ ERRORS = [
     ("date:2007*", 6, "wildcards do not work on dates"),
     ("class:>=SECRT", 9, "did you mean SECRET"),
     ("class:C..SECRT", 10, "unknown classification level"),
+    ("class:SECERT", 7, "did you mean SECRET?"),
+    ("class:top secret", 7, 'class:"TOP SECRET"'),
+    ("class:(top secret)", 8, 'class:"TOP SECRET"'),
+    ("class:>=FOO", 9, "unknown classification level 'FOO'"),
+    ("class:noforn", 7, "a caveat follows the level after //"),
+    ("class:SECERT//NOFORN", 7, "did you mean SECRET?"),
+    ('class:"SECRET NOFORN"', 8, 'class:"SECRET//NOFORN"'),
+    ('tag:PHUM class:"confidentail"', 17, "did you mean CONFIDENTIAL?"),
     ("a OR", 3, "OR needs a term after it"),
     ("OR a", 1, "OR needs a term before it"),
     ("(AND a)", 2, "AND needs a term before it"),
@@ -216,3 +224,22 @@ def test_lower_case_operators_between_terms_warn_how_they_were_read(text, word):
                                   "Belarus and", "android oracle"])
 def test_no_warning_when_and_or_is_not_between_terms(text):
     assert parse_query_with_warnings(text)[1] == []
+
+
+def test_a_bug_in_the_parser_still_reaches_the_user_as_a_query_error_marked_internal(monkeypatch):
+    from cablesearch.query import parser
+
+    def broken(node, ctx, warnings):
+        raise AttributeError("oops")
+    monkeypatch.setattr(parser, "_resolve", broken)
+    with pytest.raises(QueryError) as caught:
+        parse_query("tag:PHUM")
+    error = caught.value
+    assert error.internal and error.message.startswith("could not read the query (AttributeError")
+    assert error.query == "tag:PHUM" and error.column == 1
+
+
+def test_errors_in_the_query_are_not_marked_internal():
+    with pytest.raises(QueryError) as caught:
+        parse_query("class:SECERT")
+    assert not caught.value.internal

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import random
 import shutil
 from pathlib import Path
 
@@ -106,14 +107,38 @@ def test_csv_date_column_fills_a_partial_extract_without_date():
     assert second.disagreements == ()
 
 
+def _big_csv(rows: int = 50) -> bytes:
+    """A cables.csv of `rows` cables of ~180 KB each (beyond the csv module's default field limit), whose
+    words are random so that gzip cannot shrink the whole file into one read-ahead buffer."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, escapechar="\\", doublequote=False)
+    for n in range(1, rows + 1):
+        noise = random.Random(n).randbytes(80000).hex()
+        words = " ".join(noise[i:i + 8] for i in range(0, len(noise), 8))
+        body = f"UNCLAS RIGA 000{n:03d} \n\nTAGS: ECON LG\nSUBJECT: ROW {n}\n\n1. {words}\n"
+        writer.writerow([n, "06/21/2005 09:09", f"05RIGA{n}", "Embassy Riga", "UNCLASSIFIED", "", "", body])
+    return out.getvalue().encode("utf-8")
+
+
+class _CountingPipe(io.RawIOBase):
+    """A pipe-like byte stream (no seeking) that remembers how far it has been read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._data.readinto(buffer)
+        self.consumed += n
+        return n
+
+
 def test_csv_is_read_lazily_row_by_row(tmp_path):
     path = tmp_path / "big.csv"
-    body = "UNCLAS RIGA 000%03d \n\nTAGS: ECON LG\nSUBJECT: ROW %d\n\n1. " + "text " * 40000 + "\n"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, quoting=csv.QUOTE_ALL, escapechar="\\", doublequote=False)
-        for n in range(1, 51):
-            writer.writerow([n, "06/21/2005 09:09", f"05RIGA{n}", "Embassy Riga", "UNCLASSIFIED", "", "",
-                             body % (n, n)])
+    path.write_bytes(_big_csv())
     reading = read_cables([path])
     iterator = iter(reading)
     first = next(iterator)
@@ -121,6 +146,23 @@ def test_csv_is_read_lazily_row_by_row(tmp_path):
     assert len(first.body) > 128 * 1024  # beyond the csv module's default field limit
     assert reading.read == 1  # nothing read ahead
     assert sum(1 for _ in iterator) == 49 and reading.parsed == 50
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["csv", "csv.gz"])
+def test_stdin_csv_is_streamed_not_read_whole(compress):
+    data = _big_csv()
+    if compress:
+        data = gzip.compress(data, compresslevel=1)
+    pipe = _CountingPipe(data)
+    reading = Reading(["-"], stdin=io.BufferedReader(pipe))
+    iterator = iter(reading)
+    first = next(iterator)
+    assert isinstance(first, Cable) and first.reference_id == "05RIGA1" and first.source == "<stdin>:row 1"
+    assert reading.read == 1
+    assert pipe.consumed < len(data) / 10  # ~1/50 of the rows plus read-ahead buffers, not the whole pipe
+    rest = list(iterator)
+    assert [c.reference_id for c in rest] == [f"05RIGA{n}" for n in range(2, 51)]
+    assert pipe.consumed == len(data) and reading.parsed == 50
 
 
 @pytest.mark.parametrize("source", [SEED, PAGE, CSV_SAMPLE], ids=["text", "html", "csv"])
@@ -187,6 +229,17 @@ def test_csv_row_with_too_few_columns_is_rejected_and_reading_goes_on(tmp_path):
     cables, errors, reading = _all([path])
     assert [c.reference_id for c in cables] == ["05RIGA778", "08RIGA901"]
     assert errors[0].source == f"{path}:row 1" and "columns" in errors[0].reason
+    # rows are named by their position in the file, not by their own "row" column (which says 1, 2 again)
+    assert [c.source for c in cables] == [f"{path}:row 2", f"{path}:row 3"]
+
+
+def test_csv_header_line_is_skipped_and_not_counted_as_a_row(tmp_path):
+    path = tmp_path / "c.csv"
+    header = ",".join(f'"{c}"' for c in ("row", "date", "id", "origin", "class", "refs", "header", "body"))
+    path.write_bytes(header.encode() + b"\n" + CSV_SAMPLE.read_bytes())
+    cables, errors, reading = _all([path])
+    assert not errors and [c.source for c in cables] == [f"{path}:row 1", f"{path}:row 2"]
+    assert reading.read == 2
 
 
 def test_bundled_examples_all_parse_with_distinct_facets():

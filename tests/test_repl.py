@@ -14,7 +14,6 @@ import signal
 import struct
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from prompt_toolkit.completion import CompleteEvent
@@ -23,40 +22,18 @@ from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from cablesearch import repl as repl_module
 from cablesearch.index import CableIndex
-from cablesearch.model import Cable
-from cablesearch.readers import read_cables
 from cablesearch.repl import CableCompleter, Repl, history_path, line_fragments
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data"
-EXAMPLES = ROOT / "cablesearch" / "examples"
 XDG = ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
 
-
-def fixture_cables():
-    """The hand-written fixtures (text, HTML page, CSV rows) and the bundled example cables."""
-    return (item for item in read_cables([DATA, EXAMPLES]) if isinstance(item, Cable))
-
-
-@pytest.fixture(scope="module")
-def index_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("repl") / "index"
-    with CableIndex.create(path) as idx:
-        idx.add(fixture_cables(), procs=1)
-    return path
-
-
-@pytest.fixture(autouse=True)
-def environment(monkeypatch, tmp_path):
-    for name in XDG:
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    monkeypatch.delenv("CABLESEARCH_INDEX", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_home")  # conftest: XDG folders in tmp, no $CABLESEARCH_INDEX
 
 
 @pytest.fixture()
-def index(index_path):
-    with CableIndex.open(index_path) as idx:
+def index(small_index):
+    with CableIndex.open(small_index) as idx:
         yield idx
 
 
@@ -119,6 +96,35 @@ def test_dates_and_levels_complete(index):
     levels = texts(complete(CableCompleter(index.values), "class:>=S"))
     assert levels[0] == "SECRET" and all(level.startswith("SECRET") for level in levels)
     assert {">=", "<"} <= set(texts(complete(CableCompleter(index.values), "class:")))
+
+
+def test_origin_names_complete_and_find_what_they_count(index):
+    got = complete(CableCompleter(index.values), 'from:"Embassy Ba')
+    assert [(c.text, c.start_position) for c in got] == [('"Embassy Baku"', -len('"Embassy Ba'))]
+    names = complete(CableCompleter(index.values), "from:Emb")
+    assert names and all(c.text.startswith('"Embassy ') and c.start_position == -3 for c in names)
+    assert [c.display_meta_text for c in got] == ["BAKU · 1 cable"]  # the station and its count
+    for completion in names:  # each offered name finds the cables of its station
+        station, _, count = completion.display_meta_text.split()[:3]
+        found = index.search(f"from:{completion.text}", limit=0, facets=()).total
+        assert found == int(count) == index.search(f"from:{station}", limit=0, facets=()).total
+    assert "BAKU" in texts(complete(CableCompleter(index.values), "from:ba"))  # stations still come first
+
+
+def test_date_ranges_complete_the_end_after_the_start(index):
+    years = sorted(value for value, _ in index.values("year", "", 1000))
+    later = [year for year in years if year > "2007"]
+    got = complete(CableCompleter(index.values), "date:2007..")
+    assert later and texts(got) == later and all(c.start_position == 0 for c in got)
+    got = complete(CableCompleter(index.values), "date:2005..20")
+    assert texts(got) == [year for year in years if year > "2005"] and got[0].start_position == -2
+    months = sorted(value for value, _ in index.values("month", "", 1000))
+    assert texts(complete(CableCompleter(index.values), "date:2007-05..")) == [m for m in months if m > "2007-05"]
+
+
+def test_classification_levels_come_from_the_fields_table(index):
+    assert texts(complete(CableCompleter(index.values), "class:T")) == ['"TOP SECRET"']
+    assert index.search('class:>="TOP SECRET"', limit=0, facets=()).total >= 0  # the completion is a valid query
 
 
 def test_paragraph_scope_completes_marking_only(index):
@@ -223,6 +229,70 @@ def test_commands_sort_limit_format_facets_refs_help(index):
     assert "unknown command :bogus" in out
 
 
+def test_facets_accept_aliases_and_name_the_choices(index):
+    out, _, _ = session(index, "tag:PHUM\r:facets tags\r:facets year\r:facets bogus\r\x04")
+    assert "PHUM" in out.split("tags\n", 1)[1]
+    assert "usage: :facets FIELD, one of origin, to, info, tags" in out
+
+
+def piped(index, lines: str, **options) -> tuple[int, str, str]:
+    """Run lines as `cablesearch < file` does; returns the status, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    repl = Repl(index, out=out, err=err, history=InMemoryHistory(), pager=out.write, colour=False, **options)
+    return repl.run_lines(io.StringIO(lines)), out.getvalue(), err.getvalue()
+
+
+def test_piped_lines_keep_messages_off_stdout(index, tmp_path):
+    target = tmp_path / "hits.jsonl"
+    status, out, err = piped(index, f":show 1\nbelarus or azerbaijan\n:format jsonl\ntag:PHUM\n"
+                                    f":export {target}\ntag:(\n")
+    assert status == 2
+    assert err.splitlines()[0] == "no results yet: run a query, then :show N"
+    assert "warning: 'or' at column 9" in err and "wrote " in err and "tag:(\n      ^\n" in err
+    data = out[out.index("{"):]  # after the text page of the first query: JSON lines only
+    exported = [json.loads(line)["id"] for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [json.loads(line)["id"] for line in data.splitlines()] == exported[:10]
+    assert f"wrote {len(exported)} cable" in err
+    assert "warning" not in out and "wrote" not in out and "^" not in out
+
+
+def test_export_fetches_pages_and_writes_every_hit(index, tmp_path, monkeypatch):
+    monkeypatch.setattr(repl_module, "EXPORT_PAGE_SIZE", 2)
+    calls = []
+    search = index.search
+
+    def recording_search(query, **options):
+        calls.append(options.get("limit"))
+        return search(query, **options)
+
+    monkeypatch.setattr(index, "search", recording_search)
+    everything = [hit.id for hit in search("date:1900..2100", limit=1000, sort="date", facets=()).hits]
+    assert len(everything) > 4  # several pages
+    files = {suffix: tmp_path / f"all{suffix}" for suffix in (".jsonl", ".csv", ".json")}
+    lines = ":sort date\ndate:1900..2100\n" + "".join(f":export {path}\n" for path in files.values())
+    calls.clear()
+    status, _, err = piped(index, lines)
+    assert status == 0, err
+    assert calls and max(calls[1:]) == 2  # the query's own page, then pages of two
+    jsonl = [json.loads(line)["id"] for line in files[".jsonl"].read_text(encoding="utf-8").splitlines()]
+    rows = [row["id"] for row in csv.DictReader(files[".csv"].open(encoding="utf-8"))]
+    doc = json.loads(files[".json"].read_text(encoding="utf-8"))
+    assert jsonl == rows == [hit["id"] for hit in doc["hits"]] == everything
+    assert doc["total"] == len(everything) and [hit["rank"] for hit in doc["hits"]] == list(range(1, len(everything) + 1))
+    assert err.count(f"wrote {len(everything)} cables to ") == 3
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_an_unexpected_error_keeps_the_session(index, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("oops")
+
+    monkeypatch.setattr(index, "search", broken)
+    status, out, err = piped(index, "belarus\n:help\n")
+    assert status == 2 and "internal error: ZeroDivisionError: oops" in err and "please report it" in err
+    assert "Commands" in out  # :help still ran after the failure
+
+
 def session_with_history(index, keys: str, past: list[str]) -> str:
     out, history = io.StringIO(), InMemoryHistory()
     for line in past:
@@ -290,9 +360,9 @@ def read_until(fd: int, pattern: str, deadline: float) -> str:
     return ANSI.sub("", seen.decode("utf-8", "replace"))
 
 
-def test_repl_in_a_pseudo_terminal(index_path, tmp_path):
+def test_repl_in_a_pseudo_terminal(small_index, tmp_path):
     env = {**os.environ, "NO_COLOR": "1", "PAGER": "cat", "TERM": "xterm",
-           "CABLESEARCH_INDEX": str(index_path),
+           "CABLESEARCH_INDEX": str(small_index),
            **{name: str(tmp_path / name.lower()) for name in XDG}}
     pid, fd = pty.fork()
     if pid == 0:  # the child: the real program on a terminal

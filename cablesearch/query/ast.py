@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Iterator
 
 from ..fields import CLASSIFICATION_LEVELS
 
@@ -178,7 +179,7 @@ def format_number(value: float) -> str:
     return re.sub(r"\.0*$", "", text) if "." in text else text
 
 
-def walk(node: Node):
+def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, parents before children."""
     yield node
     for child in children(node):

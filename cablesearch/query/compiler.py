@@ -1,7 +1,7 @@
 """AST -> whoosh.query: the second pass, reading the field table for names and kinds.
 
 Shapes follow the brief's QUERY contract, which the index is built to match:
-  bare word       Or([Term('subject', w), Term('body', w)]) (+ Term('id', ID) if it looks like one)
+  bare word       Or over fields.default_search_fields() (subject, body) (+ Term('id', ID) if it looks like one)
   keyword field   Term(field, lower-cased value)           from:"Embassy Baku" -> 'embassy baku'
   date            Term('year'|'month'|'day', key); ranges -> unions of year/month/day terms
   class ranges    Term('class_level', '0'..'3') unions
@@ -19,14 +19,12 @@ from functools import lru_cache
 from whoosh import query as wq
 from whoosh.fields import Schema
 
-from ..fields import TEXT_ANALYZER, Field as FieldSpec, Kind, build_schema, field_named
+from ..fields import TEXT_ANALYZER, Field as FieldSpec, Kind, build_schema, default_search_fields, field_named
 from . import ast
 from .parser import QueryError, parse_query
 
-DEFAULT_FIELDS = ("subject", "body")  # what a bare word searches (QUERY contract)
 PARAGRAPH_TEXT = "ptext"
-CABLE = wq.Term("kind", "cable")      # for comparisons; queries get fresh copies (see _anchor)
-PARAGRAPH = wq.Term("kind", "para")
+PARAGRAPH = wq.Term("kind", "para")   # for comparisons; queries get fresh copies (see _anchor)
 MAX_TERMS_IN_UNION = 12  # a longer run of consecutive date keys becomes one TermRange
 
 _REFERENCE_ID = re.compile(r"\d{2}[A-Za-z][A-Za-z0-9]*\d")
@@ -62,7 +60,8 @@ def compile_query(query: str | ast.Node, schema: Schema | None = None) -> wq.Que
     except RecursionError:
         raise QueryError("the query is nested too deeply", 1, text) from None
     except Exception as error:  # keep the promise: nothing but QueryError for a bad query
-        raise QueryError(f"could not compile the query ({type(error).__name__}: {error})", 1, text) from None
+        raise QueryError(f"could not compile the query ({type(error).__name__}: {error})", 1, text,
+                         internal=True) from None
 
 
 class _Compiler:
@@ -134,7 +133,7 @@ class _Compiler:
         if ctx is None or ctx is _PARA:
             if isinstance(node, ast.Wildcard) and set(node.pattern) == {"*"}:
                 return _anchor(ctx)  # `*` alone: everything
-            targets = DEFAULT_FIELDS if ctx is None else (PARAGRAPH_TEXT,)
+            targets = default_search_fields() if ctx is None else (PARAGRAPH_TEXT,)
             parts = [self._text(name, node) for name in targets]
             if ctx is None and isinstance(node, ast.Word) and looks_like_reference_id(node.text):
                 parts.append(wq.Term("id", node.text.upper()))

@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedInput
 from ..fields import Kind, all_field_names, field_named
 from .compiler import compile_query
 from .grammar import PUBLIC_TOKEN_NAMES, Token, query_parser, tokens
-from .parser import QueryError, _syntax_error, _unknown_field_message
+from .parser import QueryError, syntax_error, unknown_field_message
 
 
 class LexToken(NamedTuple):
@@ -85,7 +85,8 @@ def expected_at(text: str, cursor: int | None = None) -> ExpectedInput:
     try:
         return _expected_at(text, len(text) if cursor is None else max(0, min(cursor, len(text))))
     except Exception as error:  # completion must never break the prompt
-        return ExpectedInput(frozenset(), error=QueryError(f"cannot complete here ({error})", 1, text))
+        return ExpectedInput(frozenset(), error=QueryError(f"cannot complete here ({error})", 1, text,
+                                                           internal=True))
 
 
 def _expected_at(text: str, cursor: int) -> ExpectedInput:
@@ -98,7 +99,7 @@ def _expected_at(text: str, cursor: int) -> ExpectedInput:
 
     field_name, in_paragraph, unknown = _context(toks)
     if unknown is not None:
-        error = QueryError(_unknown_field_message(unknown.text[:-1]), unknown.start + 1, text)
+        error = QueryError(unknown_field_message(unknown.text[:-1]), unknown.start + 1, text)
         return ExpectedInput(frozenset(), partial=partial, start=start, error=error)
 
     try:
@@ -106,7 +107,7 @@ def _expected_at(text: str, cursor: int) -> ExpectedInput:
         interactive.exhaust_lexer()
         accepts = frozenset(interactive.accepts())
     except UnexpectedInput as lark_error:
-        error = _syntax_error(before[:start], lark_error)
+        error = syntax_error(before[:start], lark_error)
         error.query = text
         return ExpectedInput(frozenset(), partial=partial, start=start, error=error)
 

@@ -28,11 +28,12 @@ MAX_FUZZY_DISTANCE = 2   # beyond 2 edits a fuzzy term matches almost anything, 
 class QueryError(CablesearchError):
     """A query that cannot be read: plain-words message, 1-based column, and the query itself."""
 
-    def __init__(self, message: str, column: int, query: str | None = None) -> None:
+    def __init__(self, message: str, column: int, query: str | None = None, *, internal: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.column = column
         self.query = query  # None when only an AST was given: then no caret line can be drawn
+        self.internal = internal  # True: a bug of ours caught by the safety net, not a fault in the query
 
     def __str__(self) -> str:
         if self.query is None:
@@ -59,7 +60,7 @@ def parse_query_with_warnings(text: str) -> tuple[Node, list[str]]:
             tree = query_parser().parse(text)
         except UnexpectedInput as error:
             _check_tokens(text, tokens(text))  # quotes, parentheses and stray characters first
-            raise _syntax_error(text, error) from None
+            raise syntax_error(text, error) from None
         try:
             raw = _Builder().transform(tree)
         except VisitError as error:
@@ -78,7 +79,8 @@ def parse_query_with_warnings(text: str) -> tuple[Node, list[str]]:
     except RecursionError:
         raise QueryError("the query is nested too deeply", 1, text) from None
     except Exception as error:  # a bug of ours must still reach the user as a query error
-        raise QueryError(f"could not read the query ({type(error).__name__}: {error})", 1, text) from None
+        raise QueryError(f"could not read the query ({type(error).__name__}: {error})", 1, text,
+                         internal=True) from None
 
 
 # --- lexical checks: quotes, parentheses, stray characters ------------------------------------
@@ -119,8 +121,8 @@ _TOKEN_WORDS = {
 _OPERATORS = {"_AND", "_OR", "_NOT", "_MINUS"}
 
 
-def _syntax_error(text: str, error: UnexpectedInput) -> QueryError:
-    """Turn Lark's error into one sentence about what is wrong where."""
+def syntax_error(text: str, error: UnexpectedInput) -> QueryError:
+    """Turn Lark's error into one sentence about what is wrong where (also used by completion)."""
     if isinstance(error, UnexpectedCharacters):  # _check_tokens catches these first; kept as a guard
         return QueryError(_stray_character(text[error.pos_in_stream]), error.pos_in_stream + 1)
     tok = error.token if isinstance(error, UnexpectedToken) else None
@@ -132,7 +134,7 @@ def _syntax_error(text: str, error: UnexpectedInput) -> QueryError:
     here = "" if at_end else str(tok.value)
 
     if prev is not None and prev.type == "FIELD" and field_named(prev.text[:-1]) is None:
-        return QueryError(_unknown_field_message(prev.text[:-1]), prev.start + 1)
+        return QueryError(unknown_field_message(prev.text[:-1]), prev.start + 1)
     if prev is not None and prev.type == "FIELD":
         return QueryError(f"missing value after '{prev.text}': write e.g. {_field_example(prev.text)}",
                           column)
@@ -280,7 +282,7 @@ def _resolve(node: Node, ctx, warnings: list[str]) -> Node:
 def _resolve_field(node: Field, ctx, warnings: list[str]) -> Node:
     spec = field_named(node.name)
     if spec is None:
-        raise QueryError(_unknown_field_message(node.name), node.column)
+        raise QueryError(unknown_field_message(node.name), node.column)
     if spec.kind is Kind.MARKING and ctx is not _PARA:
         raise QueryError("marking: works only inside para:(...), e.g. para:(marking:S Lukashenko)",
                          node.column)
@@ -295,7 +297,8 @@ def _resolve_field(node: Field, ctx, warnings: list[str]) -> Node:
     return replace(node, name=spec.name, value=value)
 
 
-def _unknown_field_message(name: str) -> str:
+def unknown_field_message(name: str) -> str:
+    """'unknown field' with the closest field names and the list of fields."""
     close = difflib.get_close_matches(name.lower(), all_field_names(), n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(c + ':' for c in close)}?" if close else ""
     listed = ", ".join(f.name for f in FIELDS)
@@ -396,11 +399,26 @@ def parse_level(text: str, column: int) -> Level:
     """A level name -> Level; anything else is a QueryError listing the levels."""
     number = level_number(text.split("//")[0])
     if number is None:
-        close = difflib.get_close_matches(text.upper(), CLASSIFICATION_LEVELS, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        raise QueryError(f"unknown classification level '{text}'{hint} (levels, lowest first: "
-                         f"{', '.join(CLASSIFICATION_LEVELS)})", column)
+        raise QueryError(unknown_level_message(text), column)
     return Level(number, column=column, end_column=column + len(text))
+
+
+def unknown_level_message(text: str) -> str:
+    """'unknown classification level' with the closest level, or how to write what was meant."""
+    words = " ".join(text.upper().split())
+    levels = f"(levels, lowest first: {', '.join(CLASSIFICATION_LEVELS)})"
+    if words == "TOP":
+        return (f"unknown classification level '{text}': TOP SECRET has a space, so quote it, "
+                f"e.g. class:\"TOP SECRET\", or write TOP_SECRET {levels}")
+    for name in sorted(_LEVEL_NAMES, key=len, reverse=True):  # "SECRET NOFORN" -> SECRET//NOFORN
+        if len(name) > 2 and words.startswith(name + " "):
+            caveat = words[len(name) + 1:]
+            return (f"unknown classification level '{text}'; for a level with a caveat write "
+                    f"class:\"{CLASSIFICATION_LEVELS[_LEVEL_NAMES[name]]}//{caveat}\" {levels}")
+    close = difflib.get_close_matches(words.split("//")[0], CLASSIFICATION_LEVELS, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return (f"unknown classification level '{text}'{hint} {levels}; a caveat follows the level "
+            f"after //, e.g. class:SECRET//NOFORN")
 
 
 def _resolve_level_value(node: Node) -> Node:
@@ -409,6 +427,8 @@ def _resolve_level_value(node: Node) -> Node:
         column = node.column + (1 if isinstance(node, Phrase) else 0)
         if isinstance(node, Word) and ".." in text:
             return _range(text, column, parse_level, node, lambda level: level.level)
+        if level_number(text.split("//")[0]) is None:
+            raise QueryError(unknown_level_message(text), column)
         number = level_number(text)
         if number is not None and not (isinstance(node, Phrase) and node.slop is not None):
             return Level(number, column=node.column, end_column=node.end_column)
