@@ -83,7 +83,7 @@ FIELDS: tuple[Field, ...] = (
           lambda c: _stations(c.info), completable=True, facet=lambda c: _station_or_name(c.info)),
     Field("tags", ("tag",), Kind.KEYWORD, "TAGS line entries", "tag:PHUM",
           lambda c: c.tags, completable=True, facet=lambda c: c.tags),
-    Field("classification", ("class",), Kind.LEVEL, "classification; ordered, so class:>=SECRET works",
+    Field("classification", ("class",), Kind.LEVEL, "classification; ordered (class:>=SECRET); caveats after // (class:SECRET//NOFORN); quote \"TOP SECRET\"",
           "class:>=SECRET", lambda c: _classification_values(c.classification), completable=True,
           facet=lambda c: [c.classification] if c.classification else []),
     Field("captions", ("caption",), Kind.KEYWORD, "handling captions: SIPDIS, NOFORN, EXDIS, NODIS ...",
@@ -114,6 +114,12 @@ def field_named(name: str) -> Field | None:
     return _BY_NAME.get(name.lower())
 
 
+def keyword_value(value: str) -> str:
+    """A keyword value as indexed and as queried: commas (which separate values) become spaces,
+    runs of spaces one. Case is folded by the Whoosh field."""
+    return " ".join(value.replace(",", " ").split())
+
+
 def default_search_fields() -> tuple[str, ...]:
     """The fields a bare word (no field:) searches."""
     return tuple(f.name for f in FIELDS if f.searched_by_default)
@@ -133,7 +139,7 @@ def all_field_names() -> list[str]:
 from whoosh import columns, fields as wf  # noqa: E402
 from whoosh.analysis import StemmingAnalyzer  # noqa: E402
 
-TEXT_ANALYZER = StemmingAnalyzer(stoplist=None)
+TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, cachesize=-1)  # -1: an unbounded dict, the fastest cache
 
 
 def _year(c: Cable) -> list[str]:

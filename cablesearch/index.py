@@ -37,7 +37,7 @@ from whoosh.writing import SegmentWriter
 
 from .errors import CablesearchError
 from .fields import (FACETS, FIELDS, Kind, build_schema, classification_level, facet_column, facet_name,
-                     field_named)
+                     field_named, keyword_value)
 from .model import Cable, format_utc, parse_utc
 from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results,
                       count_facet, hit_snippets)
@@ -136,8 +136,8 @@ def cable_documents(cable: Cable, content_hash: str | None = None) -> list[dict[
             doc[f.name] = "\n".join(values)
         elif f.kind is Kind.ID:
             doc[f.name] = values[0]
-        else:  # keyword values are comma-separated; a comma inside a value would split it
-            doc[f.name] = ",".join(v.replace(",", " ") for v in values)
+        else:
+            doc[f.name] = ",".join(keyword_value(v) for v in values)
     if cable.created is not None:
         created = cable.created.astimezone(timezone.utc).replace(tzinfo=None)
         doc.update(date=created, year=f"{created:%Y}", month=f"{created:%Y-%m}", day=f"{created:%Y-%m-%d}",

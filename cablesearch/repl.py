@@ -273,8 +273,7 @@ class CableCompleter(Completer):
         stations: dict[str, list[tuple[str, int]]] = {}
         for station, count in self._index_values("origin", "", 10_000):
             name = _origin_name(station)
-            # a comma splits a keyword value in the index, so such names cannot be searched whole
-            if name.casefold().startswith(folded) and name.casefold() != station.casefold() and "," not in name:
+            if name.casefold().startswith(folded) and name.casefold() != station.casefold():
                 stations.setdefault(name, []).append((station, count))
         ranked = sorted(stations.items(), key=lambda item: (-sum(n for _, n in item[1]), item[0]))
         for name, found in ranked[:limit]:

@@ -594,3 +594,14 @@ def test_seed_cable_parsed_and_found_by_query_text(tmp_path):
         assert all("Lukashenko" in marked(s) for s in hit.snippets)
         results = ix.search("tag:PHUM from:BAKU")
         assert ids(results) == ["07BAKU595"] and results.query == "tag:PHUM from:BAKU"
+
+
+def test_a_keyword_value_with_a_comma_is_found_whole(tmp_path):
+    """Commas separate keyword values in Whoosh; a name holding one ("American Institute Taiwan,
+    Taipei") must still be found by the same name in a query."""
+    from cablesearch.model import Cable
+    with CableIndex.create(tmp_path / "ix") as index:
+        index.add([Cable(reference_id="08TAIPEI1", origin="TAIPEI",
+                         origin_name="American Institute Taiwan, Taipei", subject="A TEST")])
+        assert index.search('from:"American Institute Taiwan, Taipei"', facets=()).total == 1
+        assert index.search('from:"american institute taiwan  taipei"', facets=()).total == 1

@@ -19,7 +19,8 @@ from functools import lru_cache
 from whoosh import query as wq
 from whoosh.fields import Schema
 
-from ..fields import TEXT_ANALYZER, Field as FieldSpec, Kind, build_schema, default_search_fields, field_named
+from ..fields import (TEXT_ANALYZER, Field as FieldSpec, Kind, build_schema, default_search_fields, field_named,
+                      keyword_value)
 from . import ast
 from .parser import QueryError, parse_query
 
@@ -201,8 +202,7 @@ def _keyword(fieldname: str, node: ast.Node, case) -> wq.Query:
     if isinstance(node, (ast.Word, ast.Phrase)):
         if isinstance(node, ast.Phrase) and node.slop is not None:
             raise QueryError(f"proximity '~' works on text, not on {fieldname}: values", node.column)
-        # the index turns commas inside a value into spaces (commas separate keyword values)
-        return wq.Term(fieldname, case(" ".join(node.text.replace(",", " ").split())))
+        return wq.Term(fieldname, case(keyword_value(node.text)))
     if isinstance(node, ast.Wildcard):
         return _pattern(fieldname, case(node.pattern))
     if isinstance(node, ast.Fuzzy):
