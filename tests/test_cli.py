@@ -8,7 +8,6 @@ import io
 import json
 import os
 import pty
-import select
 import sys
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 import cablesearch
 from cablesearch.cli import main
+from terminal import read_terminal
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -416,19 +416,8 @@ def run_in_terminal(argv: list[str], env: dict[str, str], timeout: float = 120) 
     pid, fd = pty.fork()
     if pid == 0:
         os.execve(sys.executable, [sys.executable, "-m", "cablesearch", *argv], env)
-    seen, deadline = b"", time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline:
-            if select.select([fd], [], [], 0.2)[0]:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:  # the child exited and the terminal closed
-                    break
-                if not chunk:
-                    break
-                if b"\x1b[6n" in chunk:  # answer a cursor position request, as a terminal does
-                    os.write(fd, b"\x1b[1;1R")
-                seen += chunk
+        seen = read_terminal(fd, time.monotonic() + timeout)
         _, status = os.waitpid(pid, 0)
         pid = 0
     finally:
@@ -436,7 +425,7 @@ def run_in_terminal(argv: list[str], env: dict[str, str], timeout: float = 120) 
             os.kill(pid, 9)
             os.waitpid(pid, 0)
         os.close(fd)
-    return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
+    return os.waitstatus_to_exitcode(status), seen
 
 
 def terminal_env(tmp_path, **extra: str) -> dict[str, str]:

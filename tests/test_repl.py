@@ -9,7 +9,6 @@ import json
 import os
 import pty
 import re
-import select
 import signal
 import struct
 import sys
@@ -25,6 +24,7 @@ from prompt_toolkit.output import DummyOutput
 from cablesearch import repl as repl_module
 from cablesearch.index import CableIndex
 from cablesearch.repl import CableCompleter, Repl, history_path, line_fragments
+from terminal import plain, read_terminal
 
 XDG = ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")
 
@@ -337,27 +337,9 @@ def test_history_lives_in_the_xdg_state_dir(tmp_path):
 
 # --- the real program in a pseudo-terminal ------------------------------------------------------
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]|\r")
-
-
 def read_until(fd: int, pattern: str, deadline: float) -> str:
-    """Read the terminal until `pattern` appears (escape codes removed) or the deadline passes."""
-    seen = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            if b"\x1b[6n" in chunk:  # answer the cursor position request, as a terminal does
-                os.write(fd, b"\x1b[1;1R")
-            seen += chunk
-            if re.search(pattern, ANSI.sub("", seen.decode("utf-8", "replace"))):
-                break
-    return ANSI.sub("", seen.decode("utf-8", "replace"))
+    """The terminal's plain text up to where `pattern` appears (or the deadline passes)."""
+    return plain(read_terminal(fd, deadline, until=pattern))
 
 
 def test_repl_in_a_pseudo_terminal(small_index, tmp_path):
