@@ -259,6 +259,11 @@ class PlainWhoosh:
                                    for n in facets}
             kwargs["maptype"] = sorting.Count
         results = self.searcher.search(q, limit=10, **kwargs)
+        # len(results) of a limited search is an estimate that can be far off (262 instead of 3,514
+        # for `date:[20090101 to] nuclear`), so count the matches the way a results page must.
+        total = results.scored_length()
+        if total >= 10:
+            total = len(self.searcher.search(q, limit=None, scored=False))
         ids, snippets = [], 0
         for hit in results:
             ids.append(hit["id"])
@@ -267,7 +272,7 @@ class PlainWhoosh:
         if facets:
             for n in facets:
                 results.groups(n)
-        return EngineAnswer(len(results), ids, snippets)
+        return EngineAnswer(total, ids, snippets)
 
 
 # --- (b) SQLite FTS5 -------------------------------------------------------------------------------
