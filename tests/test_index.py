@@ -605,3 +605,18 @@ def test_a_keyword_value_with_a_comma_is_found_whole(tmp_path):
                          origin_name="American Institute Taiwan, Taipei", subject="A TEST")])
         assert index.search('from:"American Institute Taiwan, Taipei"', facets=()).total == 1
         assert index.search('from:"american institute taiwan  taipei"', facets=()).total == 1
+
+
+@pytest.mark.parametrize("word, patterns", [
+    ("belarus", ["belarus*", "b?larus", "bela*", "subject:belarus*"]),
+    ("exports", ["exports*", "export?", "exp*"]),
+])
+def test_a_wildcard_finds_at_least_what_its_plain_word_finds(index, word, patterns):
+    """Text fields hold stems (belarus -> belaru), so patterns are matched against stems too."""
+    plain = {h.id for h in index.search(word, limit=50, facets=()).hits}
+    assert plain
+    for pattern in patterns:
+        field = pattern.split(":")[0] + ":" if ":" in pattern else ""
+        expected = plain if not field else {h.id for h in index.search(field + word, limit=50, facets=()).hits}
+        found = {h.id for h in index.search(pattern, limit=50, facets=()).hits}
+        assert expected <= found, pattern

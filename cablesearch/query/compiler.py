@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from whoosh import query as wq
+from whoosh.lang.porter import stem
 from whoosh.fields import Schema
 
 from ..fields import (TEXT_ANALYZER, Field as FieldSpec, Kind, build_schema, default_search_fields, field_named,
@@ -168,7 +169,7 @@ class _Compiler:
             slop = node.slop if isinstance(node, ast.Phrase) and node.slop else 1
             return wq.Phrase(fieldname, words, slop=slop)
         if isinstance(node, ast.Wildcard):
-            return _pattern(fieldname, node.pattern.lower())
+            return _text_pattern(fieldname, node.pattern.lower())
         if isinstance(node, ast.Fuzzy):
             words = self.analyse(fieldname, node.text)
             if len(words) != 1:
@@ -195,6 +196,20 @@ def _pattern(fieldname: str, pattern: str) -> wq.Query:
     if _PREFIX.fullmatch(pattern):
         return wq.Prefix(fieldname, pattern[:-1])
     return wq.Wildcard(fieldname, pattern)
+
+
+def _text_pattern(fieldname: str, pattern: str) -> wq.Query:
+    """A wildcard on a text field, whose terms are stems ("belarus" is indexed as "belaru"): the
+    pattern is also tried with its letters stemmed, so that `belarus*` finds what `belarus` does.
+    A pattern ending in ? or * then finds every word on that stem (export? also finds exporting)."""
+    head = pattern.rstrip("*?")
+    if head != pattern:  # export? and export* stand for words whose stem may be just "export"
+        stemmed = stem(head) + "*"
+    else:
+        stemmed = stem(pattern)
+    if stemmed == pattern:
+        return _pattern(fieldname, pattern)
+    return wq.Or([_pattern(fieldname, pattern), _pattern(fieldname, stemmed)])
 
 
 def _keyword(fieldname: str, node: ast.Node, case) -> wq.Query:
