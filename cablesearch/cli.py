@@ -363,9 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CablesearchError as error:
         _report_error(error)
         return EXIT_ERROR
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader (e.g. `| head`) had enough: output was being written, so hits
         _silence_stdout()
-        return EXIT_NONE
+        return EXIT_OK
     except OSError as error:  # a folder that cannot be made, a file that cannot be read ...
         from .presenters import os_error_text
 

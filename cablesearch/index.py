@@ -309,6 +309,9 @@ class CableIndex:
             ix = _retry(lambda: _open_whoosh(path))
         except OSError as error:
             raise IndexPathError(path, "open", error) from None
+        except Exception as error:  # noqa: BLE001 - Whoosh reports a truncated file as any error at all
+            raise IndexFormatError(f"the index at {path} is damaged ({type(error).__name__}: {error}); "
+                                   f"move it aside and build it again: cablesearch index PATH --index {path}") from None
         expected = set(build_schema().names())
         if set(ix.schema.names()) != expected:
             raise IndexFormatError(f"the index at {path} was built by another version of cablesearch; "
@@ -907,8 +910,10 @@ def _retry(action: Callable[[], Any], attempts: int = 5) -> Any:
 
 
 def exists(path: str | Path) -> bool:
-    """Whether folder `path` holds a cable index."""
-    return Path(path).is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
+    """Whether folder `path` holds a cable index: a Whoosh table of contents. (Not Whoosh's
+    exists_in, which opens the whole index and fails with any error on a damaged one.)"""
+    folder = Path(path)
+    return folder.is_dir() and any(folder.glob(f"_{INDEX_NAME}_*.toc"))
 
 
 def default_procs() -> int:

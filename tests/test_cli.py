@@ -450,3 +450,18 @@ def test_index_shows_a_progress_bar_on_a_terminal(tmp_path):
     assert status == 0
     assert "indexing into" in output and "cables" in output and "eta" in output  # prompt_toolkit's bar
     assert "added, 0 replaced, 0 unchanged, 0 rejected" in output
+
+
+def test_a_reader_that_stops_early_is_not_an_error(small_index, monkeypatch):
+    """`cablesearch query ... | head`: the pipe closes while hits are being written; that is exit 0."""
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self):
+            raise ValueError("no file")  # so the CLI does not redirect the test runner's stdout
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert main(["query", "belarus", "--format", "jsonl", "--index", str(small_index)]) == 0
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    assert main(["query", "zzzznotaword", "--format", "jsonl", "--index", str(small_index)]) == 1

@@ -620,3 +620,13 @@ def test_a_wildcard_finds_at_least_what_its_plain_word_finds(index, word, patter
         expected = plain if not field else {h.id for h in index.search(field + word, limit=50, facets=()).hits}
         found = {h.id for h in index.search(pattern, limit=50, facets=()).hits}
         assert expected <= found, pattern
+
+
+def test_a_damaged_index_is_reported_as_damaged_not_as_a_bug(index, tmp_path):
+    from cablesearch.index import IndexFormatError
+    folder = index.path
+    index.close()
+    for toc in folder.glob("_*.toc"):
+        toc.write_bytes(b"")  # a table of contents cut short, as a full disk or a copy gone wrong leaves it
+    with pytest.raises(IndexFormatError, match="is damaged"):
+        CableIndex.open(folder)
