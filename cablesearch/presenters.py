@@ -406,6 +406,8 @@ def summary_fragments(results: Any) -> Fragments:
     first = results.offset + 1
     last = results.offset + len(results.hits)
     noun = "cable" if total == 1 else "cables"
+    if not results.hits:
+        return [("class:dim", f"no hits past {results.offset}: {total} {noun} in all ({results.elapsed:.3f} s)\n")]
     shown = f"{first}-{last} of {total} {noun}" if (first, last) != (1, total) else f"{total} {noun}"
     return [("class:dim", f"{shown} ({results.elapsed:.3f} s)\n")]
 

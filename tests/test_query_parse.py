@@ -211,6 +211,7 @@ def test_non_text_input_is_a_query_error_not_a_crash():
     ("Belarus Or Russia", "Or"),
     ("Belarus not Russia", "not"),
     ("tag:(PHUM or PREL)", "or"),
+    ("not Belarus", "not"),  # NOT may also start a query
 ])
 def test_lower_case_operators_between_terms_warn_how_they_were_read(text, word):
     node, warnings = parse_query_with_warnings(text)

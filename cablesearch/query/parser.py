@@ -307,8 +307,11 @@ def unknown_field_message(name: str) -> str:
 
 
 def _warn_lower_operators(items: tuple[Node, ...], warnings: list[str]) -> None:
-    for item in items[1:-1]:
-        if isinstance(item, Word) and item.text.lower() in _LOWER_OPERATORS:
+    # and/or between two terms; not also first (`not belarus`), as NOT may start a query
+    candidates = [*items[1:-1], *items[:1]] if len(items) > 1 else []
+    for item in candidates:
+        if isinstance(item, Word) and item.text.lower() in _LOWER_OPERATORS \
+                and (item is not items[0] or item.text.lower() == "not"):
             op = item.text.upper()
             warnings.append(f"'{item.text}' at column {item.column} was searched as a word, not as the "
                             f"operator {op}; operators are upper case, so write {op} to combine terms")
