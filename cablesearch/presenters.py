@@ -744,7 +744,9 @@ def stats_fragments(stats: Any) -> Fragments:
             text = format_date(value)
         elif isinstance(value, tuple) and len(value) == 2 and all(
                 v is None or isinstance(v, (datetime, date)) for v in value):
-            text = " .. ".join(format_date(v) or "?" for v in value)
+            text = " .. ".join(format_date(v) or "?" for v in value) if any(value) else "none"
+        elif isinstance(value, (list, tuple)) and not value:
+            text = "none"
         elif isinstance(value, (list, tuple)) and value and isinstance(value[0], tuple):  # (value, count)
             text = " · ".join(f"{k} {v}" for k, v in value)
         elif "size" in key and isinstance(value, (int, float)):

@@ -42,7 +42,7 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("show", "N|ID", "open cable N of the last results (or by id) in the pager"),
-    Command("refs", "N|ID", "what the cable cites and what cites it"),
+    Command("refs", "[N|ID]", "what the cable cites and what cites it (default: the last one shown)"),
     Command("facets", "FIELD", f"counts of one facet over the last query: {', '.join(FACETS)}"),
     Command("next", "", "the next page of the last results"),
     Command("prev", "", "the previous page of the last results"),
@@ -328,6 +328,7 @@ class Repl:
         self.sort, self.limit, self.format = "relevance", 10, "text"
         self.query: str | None = None
         self.results: Any = None
+        self.last_cable: str | None = None  # the cable :show or :refs last named; a bare :refs uses it
         self.cable_count = index.stats().cables
         if history is None:
             path = history_path()
@@ -499,9 +500,14 @@ class Repl:
             raise CablesearchError("run a query first")
 
     def _cable_id(self, args: list[str], command: str) -> str:
+        if not args and self.last_cable is not None:
+            return self.last_cable
         if len(args) != 1:
             raise CablesearchError(f"usage: :{command} N|ID")
-        arg = args[0]
+        self.last_cable = self._named_cable(args[0], command)
+        return self.last_cable
+
+    def _named_cable(self, arg: str, command: str) -> str:
         if arg.isdigit():
             if self.results is None:
                 raise CablesearchError(f"no results yet: run a query, then :{command} N")

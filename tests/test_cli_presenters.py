@@ -210,6 +210,13 @@ def test_stats_as_text_and_json():
     assert doc["classifications"] == [["CONFIDENTIAL", 3000], ["UNCLASSIFIED", 2000]]
 
 
+def test_stats_of_an_empty_index_say_none():
+    stats = IndexStats(path=Path("/data/index"), cables=0, first_date=None, last_date=None,
+                       classifications=[], size_bytes=5000)
+    lines = [line.split() for line in plain(presenters.stats_fragments(stats)).splitlines()]
+    assert ["dates", "none"] in lines and ["classifications", "none"] in lines
+
+
 def test_classification_colour_follows_the_level():
     assert [presenters.classification_class(c) for c in
             ("UNCLASSIFIED", "CONFIDENTIAL//NOFORN", "SECRET", "TOP SECRET", "")] == [

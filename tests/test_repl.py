@@ -229,6 +229,13 @@ def test_commands_sort_limit_format_facets_refs_help(index):
     assert "unknown command :bogus" in out
 
 
+def test_a_bare_refs_is_about_the_cable_last_shown(index):
+    out, paged, _ = session(index, ":refs\r:show 07BAKU595\r:refs\r:quit\r")
+    assert "usage: :refs N|ID" in out  # nothing shown yet
+    assert paged and "07BAKU595" in paged[-1]
+    assert "07BAKU568" in out.split("usage: :refs N|ID", 1)[1]  # what 07BAKU595 cites
+
+
 def test_facets_accept_aliases_and_name_the_choices(index):
     out, _, _ = session(index, "tag:PHUM\r:facets tags\r:facets year\r:facets bogus\r\x04")
     assert "PHUM" in out.split("tags\n", 1)[1]
