@@ -129,6 +129,10 @@ _RE_PARA_MARK_NUM = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(\d{1,2})\s?\
 _RE_PARA_MARK = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(?=\S)")
 _RE_PAGEBREAK = re.compile(r"^\s*[A-Z][A-Z .'-]*\s+\d{5,9}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\s*$")
 _RE_PAGE_LINE = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z]")
+_RE_TRAILING_CLASS = re.compile(
+    r"\s+(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE|UNCLAS)(?:\s+(?:NOFORN|SIPDIS))*\s*$")
+_RE_SITE_META_LINE = re.compile(
+    r"^(?:(?:id|date|refid|origin|classification|destination|header):(?:\s|$)|-{3,}\s*header ends\s*-{3,})")
 _RE_DASHES = re.compile(r"^\s*[-=_*]{3,}[-=_* ]*$")
 _RE_DASHED_HEADING = re.compile(r"^\s*[-=]{3,}\s*[^-=].{0,80}?\s*[-=]{3,}\s*$")   # "---- OVERVIEW ----"
 _RE_FURNITURE = re.compile(r"^\s*(?:NNNN|BT|#\d+|END TEXT\.?|\d{4}|ZZH|ZNY.*|ZNR.*)\s*$")
@@ -585,8 +589,13 @@ def _read_label_line(found: _Found, i: int, stripped: str) -> int | None:
     """E.O./DECL, TAGS, SUBJECT, REF, Classified By, or a wrapped line of the one before: the last
     line read (TAGS may go on), or None when the line is none of them."""
     last_label = found.last_label
-    if last_label in ("subject", "ref") and _RE_PAGEBREAK.match(stripped):
-        return i  # a page break inside a wrapped subject or REF list
+    if last_label in ("subject", "ref"):
+        stripped = _page_furniture_removed(found, i, stripped)
+        if not stripped:
+            return i  # a page break or page header inside a wrapped subject or REF list
+        if last_label == "ref" and _ends_ref_list(found.ref_text, stripped):
+            found.last_label = "ref-ended"
+            last_label = found.last_label
     if last_label == "subject" and not _is_field_start(stripped) and not _RE_SBU.search(stripped):
         found.subject += " " + stripped
         return i
@@ -641,6 +650,32 @@ def _read_label_line(found: _Found, i: int, stripped: str) -> int | None:
         found.last_label = "classified"
         return i
     return None
+
+
+def _page_furniture_removed(found: _Found, i: int, stripped: str) -> str:
+    """A wrapped subject/REF line without page furniture: "" for a page-break line, a lone
+    classification word before a page header ("CONFIDENTIAL" / "PAGE 02 HARARE 06677 01 OF 03
+    291400Z ..."), or the page header itself; the text run on after a page header is kept."""
+    if _RE_PAGEBREAK.match(stripped):
+        return ""
+    nxt = found.lines[i + 1].strip() if i + 1 < len(found.lines) else ""
+    if _RE_REPEAT_BANNER.match(stripped) and _RE_PAGE_DTG.match(nxt):
+        return ""
+    m = _RE_PAGE_DTG.match(stripped)
+    if m:
+        # the classification printed at the foot of the page, run onto the last line read
+        found.subject = _RE_TRAILING_CLASS.sub("", found.subject)
+        found.ref_text = _RE_TRAILING_CLASS.sub("", found.ref_text)
+        return stripped[m.end():].strip()
+    return stripped
+
+
+def _ends_ref_list(ref_text: str, stripped: str) -> bool:
+    """The REF list stops at the site's metadata block (id:/date:/refid:/.../header ends), at a
+    repeated banner or rule, and after a list the site cut short with "..."."""
+    return bool(ref_text.rstrip().endswith("...") or _RE_SITE_META_LINE.match(stripped)
+                or _RE_DASHES.match(stripped) or _RE_BANNER.match(stripped)
+                or _RE_LOWER_BANNER.match(stripped))
 
 
 def _read_decl(found: _Found, stripped: str) -> None:

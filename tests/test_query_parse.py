@@ -163,6 +163,7 @@ ERRORS = [
     ("para:(para:(x))", 7, "inside para:"),
     ("tag:(from:BAKU)", 6, "cannot go inside"),
     ("x^", 2, "needs a number"),
+    ("belarus^1e400", 8, "needs a number"),
     ("^2", 1, "must directly follow a term"),
     ("x^0", 2, "greater than 0"),
     ("x~3", 2, "fuzzy distance"),
