@@ -170,6 +170,68 @@ def parse_cable(text: str, *, source: str = "", metadata: Mapping[str, str] | No
     return _build_cable(found, raw=raw, source=source, meta=meta, encoding=encoding)
 
 
+def split_cables(text: str) -> list[str]:
+    """Several cables run together in one text ("cat a.txt b.txt") -> one text per cable.
+
+    A cable starts at a transmission line (VZCZC...) whose DE line names another station and
+    serial than the cable before it, or at a partial-extract note, once a whole cable precedes
+    it; a header repeated for the same cable (the site's copy after its metadata block, a
+    section's own header) is no new cable."""
+    lines = text.splitlines(keepends=True)
+    starts: list[int] = []
+    current: tuple[str, str] | None = None
+    for k, line in enumerate(lines):
+        if not line.startswith(("VZCZC", PARTIAL_NOTE)) or _after_site_header_label(lines, k):
+            continue
+        if line.startswith(PARTIAL_NOTE):
+            # a partial extract has no transmission line: its note opens it
+            if k > 0 and _holds_a_cable(lines[starts[-1] if starts else 0:k]):
+                starts.append(k)
+                current = None
+            continue
+        key = _transmission_key(lines, k)
+        if key is None:
+            continue
+        if current is not None and key != current:
+            starts.append(k)
+        elif current is None and k > 0 and _holds_a_cable(lines[starts[-1] if starts else 0:k]):
+            starts.append(k)  # a cable without a transmission header (a partial extract) came first
+        current = key
+    if not starts:
+        return [text]
+    bounds = [0] + starts + [len(lines)]
+    return ["".join(lines[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def _after_site_header_label(lines: list[str], k: int) -> bool:
+    """The site's metadata block ends with "header:" and a copy of a header (at times another
+    cable's): that copy starts no cable."""
+    previous = next((line.strip() for line in reversed(lines[max(0, k - 3):k]) if line.strip()), "")
+    return previous == "header:"
+
+
+def _holds_a_cable(lines: list[str]) -> bool:
+    """Text with a subject line followed by a numbered or marked paragraph: a whole cable,
+    not a preamble (a mail header, a search-result banner) before one."""
+    subject_seen = False
+    for line in lines:
+        stripped = line.strip()
+        if not subject_seen:
+            subject_seen = bool(_RE_SUBJECT.match(stripped))
+        elif _is_body_start(stripped):
+            return True
+    return False
+
+
+def _transmission_key(lines: list[str], k: int) -> tuple[str, str] | None:
+    """(station routing code, serial) from the DE line a few lines after a VZCZC line."""
+    for line in lines[k + 1:k + 12]:
+        m = _RE_DE.match(line.strip())
+        if m:
+            return m.group(1), str(int(m.group(2)))
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Layout normalisation
 
@@ -392,7 +454,7 @@ def _read_header(found: _Found) -> None:
         if not stripped:
             if found.addressing is not None and not found.seen_banner and found.to:
                 found.addressing = None
-            if found.last_label in ("subject", "ref", "classified"):
+            if found.last_label in ("subject", "ref", "ref-ended", "classified"):
                 found.last_label = ""
             i += 1
             continue
@@ -596,6 +658,8 @@ def _read_label_line(found: _Found, i: int, stripped: str) -> int | None:
         if last_label == "ref" and _ends_ref_list(found.ref_text, stripped):
             found.last_label = "ref-ended"
             last_label = found.last_label
+    if last_label == "ref-ended" and not _is_field_start(stripped):
+        return i  # skipped up to the next blank line, as the REF list would have been
     if last_label == "subject" and not _is_field_start(stripped) and not _RE_SBU.search(stripped):
         found.subject += " " + stripped
         return i
@@ -814,7 +878,7 @@ def _build_cable(found: _Found, *, raw: str, source: str, meta: dict[str, str], 
         disagreements.append(Disagreement("reference_id", text_id, archive_id))
 
     id_year = int(reference_id[:2]) if reference_id[:2].isdigit() else None
-    references = tuple(_references(found.ref_text, created.year % 100 if created else id_year))
+    references = tuple(_references(found.ref_text, created.year % 100 if created else id_year, reference_id))
     classified_by, title, reasons = _classified_by(found.classified_by_text)
     body = "\n\n".join(p.text for p in found.paragraphs)
     subject = _clean_subject(found.subject)
@@ -1195,15 +1259,16 @@ def _classification(base: str, captions: list[str], caveat: str) -> str:
     return base
 
 
-def _references(text: str, year: int | None) -> list[Reference]:
-    """REF items with labels; each names zero or more cables (canonical ids), else kept as text."""
+def _references(text: str, year: int | None, own_id: str = "") -> list[Reference]:
+    """REF items with labels; each names zero or more cables (canonical ids), else kept as text.
+    A cable never cites itself: its own id read in a REF item is furniture, not a reference."""
     text = _RE_WS.sub(" ", text).strip()
     if not text:
         return []
     items = _split_ref_labels(text)
     out: list[Reference] = []
     for label, item in items:
-        ids = _ref_ids(item, year)
+        ids = [cable_id for cable_id in _ref_ids(item, year) if cable_id != own_id]
         if not ids:
             out.append(Reference(label=label, text=item, id=None))
         for k, cable_id in enumerate(ids):

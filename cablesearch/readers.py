@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from .model import Cable
-from .parser import CableParseError, parse_cable
+from .parser import CableParseError, parse_cable, split_cables
 
 CSV_COLUMNS = ("row", "date", "reference_id", "origin", "classification", "references", "header", "body")
 HTML_SUFFIXES = (".html", ".htm")
@@ -124,6 +124,13 @@ class Reading:
         text, encoding = decode(data)
         if kind_name.endswith(HTML_SUFFIXES) or head.startswith((b"<?xml", b"<!doctype", b"<html")):
             yield _parse_html(source, text, encoding)
+            return
+        cables = split_cables(text)
+        if len(cables) > 1:
+            # several cables in one text: the file name names none of them; each is reported apart
+            self.read += len(cables) - 1
+            for n, cable_text in enumerate(cables, start=1):
+                yield _parse(cable_text, f"{source}:cable {n}", None, encoding)
             return
         metadata = {"reference_id": stem} if _RE_ID_NAME.match(stem) else None
         yield _parse(text, source, metadata, encoding)

@@ -166,3 +166,39 @@ def test_73TEHRAN2077_another_records_row_pasted_after_the_subject():
 def test_05PARIS1699_doubled_first_letter_of_the_banner():
     c = cable("05PARIS1699")
     assert c.classification == "SECRET" and c.sections == 2
+
+
+# --- furniture that leaked into REF and SUBJECT; a cable never cites itself --------------------
+SELF_CITING = ("00HARARE5461", "02ROME1196", "03ABUDHABI2641", "04BRUSSELS4944", "07LIMA2323", "08LIMA1348",
+               "08SANTIAGO77", "08STOCKHOLM704")
+
+
+@pytest.mark.parametrize("archive_id", SELF_CITING)
+def test_cable_never_cites_itself_nor_keeps_page_or_metadata_lines_in_refs(archive_id):
+    c = cable(archive_id)
+    assert c.reference_id not in {r.id for r in c.references}
+    for r in c.references:
+        assert "PAGE 0" not in r.text and "header:" not in r.text and "refid:" not in r.text
+        assert "C O N F" not in r.text and "___" not in r.text
+
+
+def test_07LIMA2323_ref_list_stops_at_the_sites_metadata_block():
+    c = cable("07LIMA2323")
+    assert [r.id for r in c.references] == ["07LIMA2000", "07LIMA2009", "07LIMA2126"]
+    assert all("id: 114649" not in r.text and "VZCZC" not in r.text for r in c.references)
+
+
+def test_00HARARE5461_page_header_inside_the_ref_line_is_dropped():
+    c = cable("00HARARE5461")
+    assert [(r.id, r.text) for r in c.references] == [("00HARARE5346", "HARARE 5346")]
+
+
+def test_04BRUSSELS4944_ref_list_cut_short_by_the_site_stops_at_the_dots():
+    c = cable("04BRUSSELS4944")
+    assert [r.id for r in c.references] == ["04STATE244333"]
+    assert all("11/19/2004" not in r.text for r in c.references)
+
+
+def test_00HARARE6677_page_header_inside_a_wrapped_subject_is_dropped():
+    c = cable("00HARARE6677")
+    assert c.subject == "ASSISTANT SECRETARY MEETS WITH ZIMBABWE OPPOSITION LEADER"
