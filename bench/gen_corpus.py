@@ -6,8 +6,16 @@ the same year) whose classification, routing lines (TO/INFO), captions, TAGS, RE
 line, paragraph count and markings, case and line wrapping it borrows. The words come from a word-level
 model trained on the real paragraphs and subjects (a bigram chain that copies short runs after each jump).
 
+Size: by default the paragraph lengths (word counts of the template's paragraphs) are multiplied by one
+scale chosen so that the mean CSV row matches the full 2011 release, 1.7 GB / 251,287 rows ≈ 6,765 bytes.
+The scale is solved for on rendered rows (default_length_scale): every template rendered at two scales,
+weighted by how many of the 251,287 ids draw it, since the fixed parts of a row (routing, header lines,
+the other columns, quoting) do not scale, the big stations' templates are longer than the average real
+cable, and paragraphs run on to the end of a sentence.
+
 Each cable depends only on (seed, reference id), and `--count N` takes the first N ids of a seeded
-order, so a smaller corpus is a subset of a larger one with the same seed. Output is streamed.
+order, so a smaller corpus is a subset of a larger one with the same seed (the scale depends on neither).
+Output is streamed.
 
     python bench/gen_corpus.py --count 25000 --seed 1 --out /tmp/cablesearch-bench/cables-25000.csv
 """
@@ -17,6 +25,7 @@ import argparse
 import calendar
 import csv
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -35,8 +44,9 @@ DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 DEFAULT_WORKDIR = Path(os.environ.get("CABLESEARCH_BENCH_DIR", "/tmp/cablesearch-bench"))
 PROFILE_VERSION = 5
 
-# Bytes per row of the full 2011 cables.csv (1.7 GB / 251,287). The 6,712 cables published by April
-# 2011 run longer than the average cable, so paragraph lengths are scaled to this mean by default.
+# Bytes per CSV row of the full 2011 cables.csv (1.7 GB / 251,287). The 6,712 cables published by April
+# 2011 run longer than the average cable, so by default paragraph lengths are scaled until the generated
+# rows average this (default_length_scale).
 REAL_RELEASE_MEAN_ROW_BYTES = 1_700_000_000 / 251_287
 
 CSV_COLUMNS = ("row", "date", "reference_id", "origin", "classification", "references", "header", "body")
@@ -428,25 +438,35 @@ def _fake_references(rng: random.Random, profile: Profile, year: int, n: int, ow
     return out
 
 
+def template_pool(profile: Profile, station: str, year: int) -> list[int] | range:
+    """Indexes of the templates a cable of `station` and `year` draws from (uniformly): the real cables of
+    the same station, else of the same year, else all of them."""
+    return profile.by_station.get(station) or profile.by_year.get(year) or range(len(profile.templates))
+
+
 class CableGenerator:
     """Turns (seed, reference id, month) into one cables.csv row."""
 
     def __init__(self, profile: Profile, seed: int, length_scale: float | None = None):
         self.profile = profile
         self.seed = seed
-        self.length_scale = (REAL_RELEASE_MEAN_ROW_BYTES / profile.mean_row_bytes
-                             if length_scale is None else length_scale)
+        self.length_scale = default_length_scale(profile) if length_scale is None else length_scale
 
     def template_for(self, rng: random.Random, station: str, year: int) -> Template:
-        p = self.profile
-        pool = p.by_station.get(station) or p.by_year.get(year) or range(len(p.templates))
-        return p.templates[pool[int(rng.random() * len(pool))]]
+        pool = template_pool(self.profile, station, year)
+        return self.profile.templates[pool[int(rng.random() * len(pool))]]
 
     def row(self, row_number: int, index: int, ref_id: str, month: int) -> list[str]:
-        p = self.profile
         rng = random.Random(f"{self.seed}:{ref_id}")
-        year, station, number = split_reference_id(ref_id)
+        year, station, _number = split_reference_id(ref_id)
         t = self.template_for(rng, station, year)
+        return self.render(rng, t, row_number, index, ref_id, month, self.length_scale)
+
+    def render(self, rng: random.Random, t: Template, row_number: int, index: int, ref_id: str, month: int,
+               scale: float) -> list[str]:
+        """The row for `ref_id` shaped after template `t`, with paragraph lengths multiplied by `scale`."""
+        p = self.profile
+        year, station, number = split_reference_id(ref_id)
         month = month if 1 <= month <= 12 else 1
         day = 1 + int(rng.random() * calendar.monthrange(year, month)[1])
         hour, minute = int(rng.random() * 24), int(rng.random() * 60)
@@ -519,7 +539,6 @@ class CableGenerator:
             lines += [t.classified_by + " ", " ", " "]
 
         # numbered paragraphs with markings, or unnumbered text
-        scale = self.length_scale
         model = p.body
         paragraphs = []
         counts = t.para_words
@@ -549,6 +568,58 @@ class CableGenerator:
         created = f"{month:02d}/{day:02d}/{year} {hour:02d}:{minute:02d}"
         return [str(row_number), created, ref_id, origin_name, classification, "|".join(references),
                 header, body]
+
+
+def template_weights(profile: Profile) -> list[float]:
+    """How many cables of the whole release draw each template, in expectation (see template_pool).
+
+    Far from uniform: a station with many ids in the release but few real cables weights those few
+    heavily, and the templates drawn this way run longer than the average real cable."""
+    weights = [0.0] * len(profile.templates)
+    cables = Counter(split_reference_id(ref_id)[:2] for ref_id, _month in profile.months)
+    for (year, station), n in cables.items():
+        pool = template_pool(profile, station, year)
+        for i in pool:
+            weights[i] += n / len(pool)
+    return weights
+
+
+def release_mean_row_bytes(profile: Profile, scale: float, weights: list[float] | None = None) -> float:
+    """The expected CSV row size of the whole release at paragraph length scale `scale`: each template
+    rendered once (for its own reference id, with a fixed seed) and weighted by template_weights."""
+    weights = template_weights(profile) if weights is None else weights
+    generator = CableGenerator(profile, seed=0, length_scale=scale)
+    position = {ref_id: i for i, (ref_id, _month) in enumerate(profile.months)}
+    month_of = dict(profile.months)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, **csv_dialect_kwargs())
+    total = 0.0
+    for t, weight in zip(profile.templates, weights):
+        if not weight:
+            continue
+        index = position.get(t.reference_id, len(profile.months) - 1)
+        rng = random.Random(f"calibrate:{t.reference_id}")
+        row = generator.render(rng, t, index + 1, index, t.reference_id, month_of.get(t.reference_id, 1), scale)
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        total += weight * len(buffer.getvalue().encode("utf-8"))
+    return total / max(1e-9, sum(weights))
+
+
+def default_length_scale(profile: Profile, target: float = REAL_RELEASE_MEAN_ROW_BYTES) -> float:
+    """The paragraph length scale at which the release's mean CSV row is `target` bytes.
+
+    Only paragraph text scales; the routing and header lines, the other columns and the CSV quoting do
+    not, and each paragraph runs on to the end of a sentence. So the scale is solved for on rendered
+    rows: release_mean_row_bytes at scales 0.5 and 1, then one secant step (the mean is close to linear
+    in the scale). Depends on the profile only, not on the seed or the count, so smaller corpora stay
+    subsets of larger ones. Takes about 10 s for the full profile."""
+    weights = template_weights(profile)
+    lo, hi = 0.5, 1.0
+    at_lo, at_hi = release_mean_row_bytes(profile, lo, weights), release_mean_row_bytes(profile, hi, weights)
+    slope = (at_hi - at_lo) / (hi - lo)
+    return max(0.05, hi + (target - at_hi) / slope) if slope > 0 else 1.0
 
 
 def datetime_julian(year: int, month: int, day: int) -> int:
@@ -593,14 +664,19 @@ def main(argv: list[str] | None = None) -> int:
     profile = load_profile(args.corpus)
     print(f"gen_corpus: profile of {len(profile.templates)} real cables in {time.monotonic() - started:.1f}s",
           file=sys.stderr)
+    length_scale = args.length_scale
+    if length_scale is None:
+        length_scale = default_length_scale(profile)
+        print(f"gen_corpus: paragraph length scale {length_scale:.4f} (mean row "
+              f"{REAL_RELEASE_MEAN_ROW_BYTES:,.0f} bytes) in {time.monotonic() - started:.1f}s", file=sys.stderr)
     out_path = args.out or str(default_output(args.count, args.seed))
     if out_path == "-":
-        n = write_corpus(sys.stdout, profile, count=args.count, seed=args.seed, length_scale=args.length_scale)
+        n = write_corpus(sys.stdout, profile, count=args.count, seed=args.seed, length_scale=length_scale)
     else:
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(out_path + ".part")
         with open(tmp, "w", encoding="utf-8", newline="") as f:
-            n = write_corpus(f, profile, count=args.count, seed=args.seed, length_scale=args.length_scale,
+            n = write_corpus(f, profile, count=args.count, seed=args.seed, length_scale=length_scale,
                              progress=True)
         tmp.replace(out_path)
     print(f"gen_corpus: wrote {n} cables to {out_path} in {time.monotonic() - started:.1f}s", file=sys.stderr)

@@ -91,7 +91,7 @@ FIELDS: tuple[Field, ...] = (
     Field("subject", (), Kind.TEXT, "the SUBJECT line (ranks higher)", "subject:Belarus",
           lambda c: [c.subject], searched_by_default=True, boost=2.0),
     Field("body", (), Kind.TEXT, "paragraph text", "body:Lukashenko",
-          lambda c: [c.body or "\n\n".join(p.text for p in c.paragraphs)], searched_by_default=True),
+          lambda c: paragraph_texts(c), searched_by_default=True),
     Field("refs", ("ref", "cites"), Kind.KEYWORD, "cables that cite this reference id", "ref:07STATE61831",
           lambda c: [r.id for r in c.references if r.id], completable=True,
           facet=lambda c: sorted({r.id for r in c.references if r.id})),
@@ -105,6 +105,14 @@ FIELDS: tuple[Field, ...] = (
     Field("marking", (), Kind.MARKING, "inside para:(...): the paragraph's marking (C, S, S/NF, SBU ...)",
           "para:(marking:S Aliyev)"),
 )
+
+def paragraph_texts(cable: Cable) -> list[str]:
+    """The body as paragraphs, in order; an unnumbered body is one paragraph. Paragraph i of this
+    list is paragraph i of the index (see PARAGRAPH_GAP) and of a stored record's snippets."""
+    if cable.paragraphs:
+        return [p.text for p in cable.paragraphs]
+    return [cable.body] if cable.body else []
+
 
 _BY_NAME = {name: f for f in FIELDS for name in (f.name, *f.aliases)}
 
@@ -132,14 +140,122 @@ def all_field_names() -> list[str]:
 
 # --- The Whoosh schema, derived from the table above -------------------------------------------
 #
-# Cable documents carry every table field under its own name, plus the date keys (year, month,
-# day) and class_level. Each cable is followed, in the same Whoosh group, by one document per
-# paragraph (kind="para") so that para:(...) compiles to NestedParent over the paragraph docs.
+# One Whoosh document per cable, holding every table field under its own name, plus the date keys
+# (year, month, day) and class_level. Paragraphs are not documents: the body is indexed paragraph
+# by paragraph, paragraph i's words at positions i * PARAGRAPH_GAP and up, and the `marking` field
+# holds each paragraph's marking at its first position. para:(...) then asks that its parts match
+# at positions of one paragraph (query/paragraph.py); a phrase never runs across two paragraphs.
 
-from whoosh import columns, fields as wf  # noqa: E402
+import re  # noqa: E402
+from operator import sub  # noqa: E402
+from itertools import accumulate  # noqa: E402
+from pickle import dumps, loads  # noqa: E402
+
+from whoosh import columns, fields as wf, formats  # noqa: E402
 from whoosh.analysis import StemmingAnalyzer  # noqa: E402
+from whoosh.lang.porter import stem  # noqa: E402
+from whoosh.system import _INT_SIZE as _UINT_SIZE, pack_uint  # noqa: E402
 
-TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, cachesize=-1)  # -1: an unbounded dict, the fastest cache
+WORD_PATTERN = r"[\w\*]+(?:\.?[\w\*]+)*"  # Whoosh's default tokenizer pattern, without a capture group
+TEXT_ANALYZER = StemmingAnalyzer(expression=WORD_PATTERN, stoplist=None, cachesize=-1)  # -1: unbounded cache
+PARAGRAPH_SHIFT = 20
+PARAGRAPH_GAP = 1 << PARAGRAPH_SHIFT  # positions per paragraph: paragraph i holds i*GAP .. (i+1)*GAP - 1
+ANY_PARAGRAPH = "\u00b6"             # the marking term every paragraph carries (para:(-marking:U) needs it)
+
+
+def paragraph_of(position: int) -> int:
+    """The paragraph (0-based, in the cable's order) of a body or marking position."""
+    return position >> PARAGRAPH_SHIFT
+
+
+class CableText(wf.TEXT):
+    """A TEXT field indexed without Whoosh's per-token objects (about 3x faster to index).
+
+    The terms and positions are those of TEXT_ANALYZER, which queries keep using; a value may be
+    a list of paragraphs, each starting at the next multiple of PARAGRAPH_GAP.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(analyzer=TEXT_ANALYZER, **kwargs)
+
+    def index(self, value, **kwargs):
+        paragraphs = [value] if isinstance(value, str) else value
+        positions: dict[str, list[int]] = {}
+        for number, text in enumerate(paragraphs):
+            base = number << PARAGRAPH_SHIFT
+            last = base + PARAGRAPH_GAP - 1
+            for offset, term in enumerate(analyse_words(text)):
+                at = positions.get(term)
+                if at is None:
+                    positions[term] = [min(base + offset, last)]
+                else:
+                    at.append(min(base + offset, last))
+        return _postings(positions, self.format.field_boost)
+
+
+class ParagraphMarkings(wf.FieldType):
+    """Each paragraph's markings ("s/nf" and its base "s") and ANY_PARAGRAPH, at the paragraph's first
+    position. The value is a list with one entry per paragraph: its markings, or () for none."""
+
+    def __init__(self):
+        self.format = formats.Positions()
+        self.analyzer = None
+        self.scorable = self.stored = self.unique = False
+        self.column_type = None
+
+    def index(self, value, **kwargs):
+        positions: dict[str, list[int]] = {}
+        for number, markings in enumerate(value):
+            for term in (ANY_PARAGRAPH, *markings):
+                positions.setdefault(term.lower(), []).append(number << PARAGRAPH_SHIFT)
+        return _postings(positions, 1.0)
+
+    def to_bytes(self, value):
+        return value if isinstance(value, bytes) else value.encode("utf-8")
+
+    def from_bytes(self, value: bytes) -> str:
+        return value.decode("utf-8")
+
+
+_stems: dict[str, str] = {}
+_find_words = re.compile(WORD_PATTERN).findall
+
+
+def analyse_words(text: str) -> list[str]:
+    """The terms TEXT_ANALYZER makes of `text`, in order: words, lower-cased, Porter-stemmed."""
+    out = []
+    for word in _find_words(text):
+        word = word.lower()
+        term = _stems.get(word)
+        if term is None:
+            term = _stems[word] = stem(word)
+        out.append(term)
+    return out
+
+
+def decode_positions(value: bytes) -> list[int]:
+    """The positions in a Positions-format posting value (Whoosh's decode_positions, without its loop)."""
+    return list(accumulate(loads(value[_UINT_SIZE:] if value.endswith(b".") else value[_UINT_SIZE:] + b".")))
+
+
+def _postings(positions: dict[str, list[int]], boost: float) -> list[tuple[bytes, int, float, bytes]]:
+    """(term, frequency, weight, encoded positions) per term, as Whoosh's Positions format makes them."""
+    out = []
+    for term, at in positions.items():
+        n = len(at)
+        if n == 1:
+            value = _ONE_POSITION.get(at[0])
+            if value is None:
+                value = _ONE_POSITION[at[0]] = pack_uint(1) + dumps(at, 2)
+        else:
+            value = pack_uint(n) + dumps([at[0], *map(sub, at[1:], at)], 2)
+        out.append((term.encode("utf-8"), n, n * boost, value))
+    return out
+
+
+_ONE_POSITION: dict[int, bytes] = {}  # the encoding of a term at one position, by position
+
+
 
 
 def _year(c: Cable) -> list[str]:
@@ -177,28 +293,24 @@ def _whoosh_type(f: Field) -> wf.FieldType | None:
     if f.kind in (Kind.KEYWORD, Kind.LEVEL):
         return wf.KEYWORD(stored=f.stored, lowercase=True, commas=True)
     if f.kind is Kind.TEXT:
-        return wf.TEXT(analyzer=TEXT_ANALYZER, stored=f.stored, field_boost=f.boost)
+        return CableText(stored=f.stored, field_boost=f.boost)
     if f.kind is Kind.DATE:
         return wf.DATETIME(stored=True, sortable=True)
     return None  # query-only kinds have no field of their own
 
 
 def build_schema() -> wf.Schema:
-    """The index schema: one Whoosh field per table row, plus date keys, paragraph fields and columns.
+    """The index schema: one Whoosh field per table row, plus date keys, paragraph markings and columns.
 
     The whole cable (to_dict + raw, compressed JSON) is kept in the `record` column, so stored
     fields stay small and `get(id)` returns exactly what was indexed.
     """
     schema = wf.Schema(
-        kind=wf.ID(stored=True),           # "cable" or "para"
         year=wf.ID, month=wf.ID, day=wf.ID,  # "2007", "2007-05", "2007-05-16"
         class_level=wf.ID(stored=True),    # "0" (UNCLASSIFIED) .. "3" (TOP SECRET)
         content_hash=wf.STORED,            # to skip unchanged cables when re-indexing
-        cable=wf.ID(stored=True),          # on paragraph docs: the parent's reference id
         archive_id=wf.ID,                  # the archive's malformed id where the text repaired it (id: finds both)
-        pnum=wf.STORED,                    # paragraph number (absent for an unnumbered body)
-        marking=wf.KEYWORD(stored=True, lowercase=True, commas=True),
-        ptext=wf.TEXT(analyzer=TEXT_ANALYZER),
+        marking=ParagraphMarkings(),
         record=wf.COLUMN(columns.CompressedBytesColumn()),
         # The date as negated seconds since the epoch: sorting on it ascending is newest first
         # with undated cables last (the DATETIME column puts them last only in ascending order).

@@ -1,8 +1,8 @@
 """The cable index: writing cables into Whoosh, the writer lock, and searching.
 
-One cable is one Whoosh group: a cable document (kind="cable") followed by one document per
-paragraph (kind="para"), so para:(...) queries compile to NestedParent. The full cable
-(to_dict + raw, compressed JSON) lives in the `record` column; `get(id)` returns it unchanged.
+One cable is one Whoosh document; its body is indexed paragraph by paragraph (see fields.py), so
+para:(...) is a positional query, not a join. The full cable (to_dict + raw, compressed JSON)
+lives in the `record` column; `get(id)` returns it unchanged.
 
 Writing is batched: each batch is one Whoosh commit, so a killed run leaves the cables of the
 last commit and a rerun skips them (same content hash). A second writer waits `lock_timeout`
@@ -11,6 +11,8 @@ Readers take no lock; one searcher is kept and refreshed when the index changed.
 """
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_right
 import json
 import os
 import shutil
@@ -20,43 +22,46 @@ import tempfile
 import threading
 import time
 import typing
-from bisect import bisect_right
+from array import array
+from collections import Counter
 from dataclasses import dataclass, fields as dataclass_fields, is_dataclass
 from datetime import datetime, timezone
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from whoosh import collectors, index as whoosh_index, matching, query as wq, sorting
-from whoosh.idsets import BitSet
-from whoosh.query.nested import NestedParent
+from whoosh import index as whoosh_index, query as wq
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
+from ._whoosh import ChildSafeMpWriter, FastSegmentWriter, LengthsInMemory, SegmentQuery, numeric_column
 from .errors import CablesearchError
 from .fields import (FACETS, FIELDS, Kind, build_schema, classification_level, facet_column, facet_name,
                      field_named, keyword_value)
 from .model import Cable, format_utc, parse_utc
+from .query.paragraph import SameParagraph, matched_paragraphs, walk
 from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results,
                       count_facet, hit_snippets)
 
 INDEX_NAME = "MAIN"
 LOCK_FILE = "cablesearch.lock"          # held (flock) by the writing process; holds its pid and start time
 REJECTED_LOG = "rejected.log"           # rejected inputs and reasons, appended per run
-DEFAULT_BATCH_SIZE = 1000               # cables per commit
+# Cables per commit. Each commit adds one segment per writing process, and every search pays a little
+# per segment, so a bulk build wants few, large segments: 50,000 gives 10 for the 251,287 cables.
+# A killed build keeps the last commit (a rerun skips what it holds).
+DEFAULT_BATCH_SIZE = 50_000
+MERGE_BELOW = 2_000                     # segments this small merge in tens (merge_small_segments)
 DEFAULT_LOCK_TIMEOUT = 10.0             # seconds a second writer waits for the lock
-SMALL_BATCH_DOCS = 512                  # batches with fewer Whoosh documents are written in-process
-# Whoosh sorts a commit's postings in memory up to this estimate, then spills pickled runs to disk.
-# A 1,000-cable batch is ~1.2M postings (~160 MB by Whoosh's estimate): at Whoosh's default of 128
-# the spill and merge took ~10% of a build here (31.3 s vs 27.7 s for 1,000 real cables, one process,
-# +120 MB peak); 256 keeps a whole batch in memory.
+SMALL_BATCH = 200                       # batches with fewer cables are written in-process
+# Whoosh sorts a segment's postings in memory up to this estimate, then spills sorted runs to disk and
+# merges them. Each writing process peaked at ~400 MB with 256 (10,000 synthetic cables); 512 was no
+# faster (88 s vs 91 s for 25,000 cables on 2 cores) and took 700 MB.
 POSTING_POOL_MB = 256
 # SORTS and DEFAULT_FACETS (imported above) are defined in results.py, which imports no Whoosh,
 # so the CLI can read them at start-up; `from cablesearch.index import SORTS` works as well.
 _VALUE_SEP = "\x1f"                     # separates values inside a facet column
-CABLES = wq.Term("kind", "cable")
 
 
 class IndexNotFoundError(CablesearchError):
@@ -122,22 +127,21 @@ class _Rejected:
 
 # --- documents ---------------------------------------------------------------------------------
 
-def cable_documents(cable: Cable, content_hash: str | None = None) -> list[dict[str, Any]]:
-    """The Whoosh documents of one cable: the cable document, then one per paragraph."""
-    doc: dict[str, Any] = {"kind": "cable", "content_hash": content_hash or cable.content_hash(),
-                           "record": encode_record(cable)}
+def cable_document(cable: Cable, content_hash: str | None = None) -> dict[str, Any]:
+    """The Whoosh document of one cable (see fields.build_schema)."""
+    doc: dict[str, Any] = {"content_hash": content_hash or cable.content_hash(), "record": encode_record(cable)}
     for f in FIELDS:
         if f.values is None:
             continue
-        values = [v for v in f.values(cable) if v]
-        if not values:
+        values = list(f.values(cable))
+        if not any(values):
             continue
         if f.kind is Kind.TEXT:
-            doc[f.name] = "\n".join(values)
+            doc[f.name] = values  # CableText: each value (paragraph) at its own range of positions
         elif f.kind is Kind.ID:
             doc[f.name] = values[0]
         else:
-            doc[f.name] = ",".join(keyword_value(v) for v in values)
+            doc[f.name] = ",".join(keyword_value(v) for v in values if v)
     if cable.created is not None:
         created = cable.created.astimezone(timezone.utc).replace(tzinfo=None)
         doc.update(date=created, year=f"{created:%Y}", month=f"{created:%Y-%m}", day=f"{created:%Y-%m-%d}",
@@ -151,17 +155,17 @@ def cable_documents(cable: Cable, content_hash: str | None = None) -> list[dict[
     for name, values_of in FACETS.items():
         distinct = dict.fromkeys(v for v in values_of(cable) if v)  # facets count cables, not mentions
         doc[facet_column(name)] = _VALUE_SEP.join(distinct).encode("utf-8")
+    if "body" in doc:
+        doc["marking"] = [_markings(p.marking) for p in cable.paragraphs] or [()]
+    return doc
 
-    docs = [doc]
-    for p in cable.paragraphs:
-        para = {"kind": "para", "cable": cable.reference_id, "pnum": p.number, "ptext": p.text}
-        if p.marking:
-            base = p.marking.split("/")[0]
-            para["marking"] = p.marking if base == p.marking else f"{p.marking},{base}"
-        docs.append(para)
-    if not cable.paragraphs and cable.body:  # an unnumbered body counts as one paragraph
-        docs.append({"kind": "para", "cable": cable.reference_id, "ptext": cable.body})
-    return docs
+
+def _markings(marking: str | None) -> tuple[str, ...]:
+    """A paragraph's marking terms: "S/NF" is found by marking:S/NF and by marking:S."""
+    if not marking:
+        return ()
+    base = marking.split("/")[0]
+    return (marking,) if base == marking else (marking, base)
 
 
 def encode_record(cable: Cable) -> bytes:
@@ -259,10 +263,117 @@ def _now_iso() -> str:
 def _whoosh_writer(ix: whoosh_index.Index, procs: int, timeout: float) -> SegmentWriter:
     """A Whoosh writer; with procs > 1, sub-processes analyse the documents (one segment each)."""
     if procs <= 1:
-        return SegmentWriter(ix, timeout=timeout, limitmb=POSTING_POOL_MB)
-    from ._mpwriter import ChildSafeMpWriter
+        return FastSegmentWriter(ix, timeout=timeout, limitmb=POSTING_POOL_MB)
     return ChildSafeMpWriter(ix, procs=procs, multisegment=True, batchsize=256, timeout=timeout,
                              limitmb=POSTING_POOL_MB)
+
+
+class _Batch:
+    """One commit's worth of cables, handed to a Whoosh writer as they come.
+
+    The first SMALL_BATCH documents are held back, so that a small run is written in-process:
+    starting sub-processes costs more than it saves. Cables already in the last commit with the
+    same content hash are skipped; changed ones replace it.
+    """
+
+    def __init__(self, index: "CableIndex", procs: int, lock_timeout: float):
+        self.index, self.procs, self.lock_timeout = index, procs, lock_timeout
+        self.reader = _open_whoosh(index.path).reader()  # the last commit (we hold the writer lock)
+        self.writer: SegmentWriter | None = None
+        self.digests: dict[str, str] = {}  # reference id -> content hash, for this batch
+        self.held: list[dict[str, Any]] = []
+        self.replacing: list[str] = []
+        self.added = self.replaced = self.unchanged = self.deleted = 0
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def add(self, reference_id: str, digest: str, document: dict[str, Any]) -> bool:
+        """Add, replace or skip one cable; False if this batch already holds it with other content."""
+        seen = self.digests.get(reference_id)
+        if seen is not None:
+            if seen != digest:
+                return False
+            self.unchanged += 1
+            return True
+        self.digests[reference_id] = digest
+        existing = _stored_hash(self.reader, reference_id)
+        if existing == digest:
+            self.unchanged += 1
+            return True
+        if existing is not None:
+            self.replacing.append(reference_id)
+            self.replaced += 1
+        else:
+            self.added += 1
+        self.held.append(document)
+        if self.writer is None and len(self.held) >= SMALL_BATCH:
+            self.writer = self.index._open_writer(self.procs, self.lock_timeout)
+        if self.writer is not None:
+            self._hand_over()
+        return True
+
+    def _hand_over(self) -> None:
+        for reference_id in self.replacing:
+            self.deleted += self.writer.delete_by_term("id", reference_id)
+        for document in self.held:
+            self.writer.add_document(**document)
+        self.replacing, self.held = [], []
+
+    def commit(self) -> None:
+        """Make the batch durable, then check that the index holds what was written."""
+        try:
+            live_before = self.reader.doc_count()
+            if self.writer is None:
+                if not (self.held or self.replacing):
+                    return  # nothing changed: no commit
+                self.writer = self.index._open_writer(1, self.lock_timeout)
+            written = self.added + self.replaced
+            self._hand_over()
+            self.writer.commit(mergetype=merge_small_segments)
+            self.writer = None
+        finally:
+            self.cancel()
+        live_after = _open_whoosh(self.index.path).doc_count()
+        if live_after != live_before - self.deleted + written:
+            raise IndexWriteError(f"the commit to {self.index.path} holds {live_after} documents, expected "
+                                  f"{live_before - self.deleted + written}; run the indexing again to finish")
+
+    def cancel(self) -> None:
+        """Drop what was not committed."""
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+        self.reader.close()
+
+
+def merge_small_segments(writer: SegmentWriter, segments: list) -> list:
+    """Whoosh merge policy: segments under MERGE_BELOW documents merge once there are ten of a
+    size (1-9, 10-99, ... documents), and so do segments that are mostly deleted documents.
+
+    Large segments never merge on a commit: Whoosh rewrites every posting to merge, which took
+    longer than indexing (127 s for 25,000 cables, against 76 s to index them on 2 cores).
+    """
+    from whoosh.reading import SegmentReader
+    tiers: dict[int, list] = {}
+    merged, kept = [], []
+    for segment in segments:
+        live = segment.doc_count()
+        if live * 2 < segment.doc_count_all():
+            merged.append(segment)
+        elif live < MERGE_BELOW:
+            tiers.setdefault(len(str(live)), []).append(segment)
+        else:
+            kept.append(segment)
+    for tier in tiers.values():
+        (merged if len(tier) >= 10 else kept).extend(tier)
+    if len(merged) < 2 and not any(s.deleted_count() for s in merged):
+        return segments
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return kept
 
 
 # --- the index ---------------------------------------------------------------------------------
@@ -278,8 +389,7 @@ class CableIndex:
         self._searcher = None
         self._generation = -1
         self._segment_readers: dict[tuple[str, int], Any] = {}
-        self._facet_maps: dict[tuple[str, str], dict[int, tuple[str, ...]]] = {}  # (segment, facet)
-        self._cable_bitsets: dict[str, BitSet] = {}  # segment -> its cable documents
+        self._per_segment: dict[tuple, Any] = {}  # (segment id, what) -> facet values, sort keys
         self._totals: dict[tuple[int, str], list[tuple[str, int]]] = {}
 
     # -- opening ------------------------------------------------------------------------------
@@ -330,8 +440,7 @@ class CableIndex:
                 reader.close()
             self._segment_readers.clear()
             self._searcher = None
-            self._facet_maps.clear()
-            self._cable_bitsets.clear()
+            self._per_segment.clear()
 
     def __repr__(self) -> str:
         return f"CableIndex({str(self.path)!r})"
@@ -350,8 +459,7 @@ class CableIndex:
         state = IndexProgress(event="read", total=total)
         errors: list[Any] = []
         started = time.monotonic()
-        pending: dict[str, tuple[list, str]] = {}    # id -> (documents, content hash), in input order
-        pending_replaced = 0                          # ids replaced again within the pending batch
+        batch: _Batch | None = None
 
         def report(event: str) -> None:
             if progress is not None:
@@ -359,11 +467,14 @@ class CableIndex:
                 progress(state)
 
         def commit() -> None:
-            nonlocal pending, pending_replaced
-            self._commit_batch(pending, state, procs, lock_timeout)
-            state.replaced += pending_replaced
-            state.committed += pending_replaced
-            pending, pending_replaced = {}, 0
+            nonlocal batch
+            done, batch = batch, None
+            done.commit()
+            state.added += done.added
+            state.replaced += done.replaced
+            state.unchanged += done.unchanged
+            state.committed += done.added + done.replaced + done.unchanged
+            state.batches += 1
             report("commit")
 
         with _WriterLock(self.path, lock_timeout):
@@ -371,33 +482,34 @@ class CableIndex:
             try:
                 for item in items:
                     state.read += 1
-                    documents = digest = None
+                    document = digest = None
                     if isinstance(item, Cable):
                         try:
                             digest = item.content_hash()
-                            documents = cable_documents(item, digest)
+                            document = cable_document(item, digest)
                         except Exception as error:  # a record the index cannot hold: reject it
                             item = _Rejected(item.source or item.reference_id, f"cannot index: {error}")
-                    if documents is None:
+                    if document is None:
                         state.rejected += 1
                         errors.append(item)
                         self._log_rejected(item, first=len(errors) == 1)
                     else:
-                        previous = pending.get(item.reference_id)
-                        if previous is not None and previous[1] == digest:
-                            state.unchanged += 1
-                        else:
-                            if previous is not None:
-                                pending_replaced += 1
-                                del pending[item.reference_id]  # keep input order: latest goes last
-                            pending[item.reference_id] = (documents, digest)
+                        batch = batch or _Batch(self, procs, lock_timeout)
+                        if not batch.add(item.reference_id, digest, document):
+                            commit()  # the cable came again, changed: commit, then replace it
+                            batch = _Batch(self, procs, lock_timeout)
+                            batch.add(item.reference_id, digest, document)
                     report("read")
-                    if len(pending) >= batch_size:
+                    if batch is not None and len(batch) >= batch_size:
                         commit()
-                if pending:
+                if batch is not None:
                     commit()
-            except KeyboardInterrupt:
-                raise IndexingInterrupted(self._summary(state, errors, started)) from None
+            except BaseException as error:
+                if batch is not None:
+                    batch.cancel()
+                if isinstance(error, KeyboardInterrupt):
+                    raise IndexingInterrupted(self._summary(state, errors, started)) from None
+                raise
         return self._summary(state, errors, started)
 
     def add_paths(self, paths: Sequence[str | Path], **options) -> IndexSummary:
@@ -407,15 +519,14 @@ class CableIndex:
         return self.add(read_cables(paths), **options)
 
     def delete(self, ids: Iterable[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:
-        """Remove cables (and their paragraphs) by reference id; returns how many were removed."""
+        """Remove cables by reference id; returns how many were removed."""
         removed = 0
         with _WriterLock(self.path, lock_timeout):
             writer = self._open_writer(1, lock_timeout)
             try:
                 for rid in ids:
                     removed += min(1, writer.delete_by_term("id", rid))
-                    writer.delete_by_term("cable", rid)
-                writer.commit()
+                writer.commit(mergetype=merge_small_segments)
             except BaseException:
                 writer.cancel()
                 raise
@@ -427,49 +538,6 @@ class CableIndex:
             return _whoosh_writer(self._ix, procs, lock_timeout)
         except LockError:
             raise IndexLockedError(self.path, None, None, lock_timeout) from None
-
-    def _commit_batch(self, pending: dict[str, tuple[list, str]], state: IndexProgress,
-                      procs: int, lock_timeout: float) -> None:
-        """One commit: replace changed cables, add new ones, skip unchanged; then check the count."""
-        if sum(len(docs) for docs, _ in pending.values()) < SMALL_BATCH_DOCS:
-            procs = 1  # starting sub-processes costs more than it saves
-        writer = self._open_writer(procs, lock_timeout)
-        try:
-            reader = writer.reader()
-            live_before, deleted, added_docs = reader.doc_count(), 0, 0
-            added = replaced = unchanged = 0
-            for rid, (docs, digest) in pending.items():
-                existing = _stored_hash(reader, rid)
-                if existing == digest:
-                    unchanged += 1
-                    continue
-                if existing is not None:
-                    deleted += writer.delete_by_term("id", rid) + writer.delete_by_term("cable", rid)
-                    replaced += 1
-                else:
-                    added += 1
-                writer.start_group()
-                for doc in docs:
-                    writer.add_document(**doc)
-                writer.end_group()
-                added_docs += len(docs)
-            reader.close()
-            if added_docs or deleted:
-                writer.commit()
-            else:
-                writer.cancel()  # nothing changed: no commit, so no segment merge either
-        except BaseException:
-            writer.cancel()
-            raise
-        live_after = _open_whoosh(self.path).doc_count()
-        if live_after != live_before - deleted + added_docs:
-            raise IndexWriteError(f"the commit to {self.path} holds {live_after} documents, expected "
-                                  f"{live_before - deleted + added_docs}; run the indexing again to finish")
-        state.added += added
-        state.replaced += replaced
-        state.unchanged += unchanged
-        state.committed += added + replaced + unchanged
-        state.batches += 1
 
     def _summary(self, state: IndexProgress, errors: list[Any], started: float) -> IndexSummary:
         return IndexSummary(added=state.added, replaced=state.replaced, unchanged=state.unchanged,
@@ -509,6 +577,7 @@ class CableIndex:
             reader = self._segment_readers.get(key)
             if reader is None:
                 reader = SegmentReader(self._ix.storage, toc.schema, segment, generation=toc.generation)
+                reader._perdoc = LengthsInMemory(reader._perdoc)  # scoring reads lengths from memory
             kept[key] = reader
             readers.append(reader)
         self._segment_readers = kept  # readers left out close when collected
@@ -545,90 +614,96 @@ class CableIndex:
 
     def _search(self, text, compiled, warnings, limit, offset, sort, facets, start) -> Results:
         searcher = self.searcher()
-        compiled = _fix_nested(_with_archive_ids(compiled), self._cable_bits)
-        q = wq.And([compiled, wq.Term("kind", "cable", boost=0.0)])
+        q = compiled = _with_archive_ids(compiled)
         wanted = offset + limit
+        segments = self._segments(searcher)
         if sort == "relevance":
-            # No block skipping and no matcher replacement: both drop low-scoring matches, and
-            # the total and facets must count every match.
-            child = collectors.TopCollector(limit=max(wanted, 1), usequality=False, replace=0)
+            docnums, top = [], []
+            for leaf, base in segments:
+                ids, best = _relevance_matches(q, leaf, wanted)
+                docnums.append(ids)
+                top.extend((score, base + docnum) for score, docnum in best)
+            top.sort(key=lambda hit: (-hit[0], hit[1]))
         else:
+            docnums = [SegmentQuery(q, leaf).docnums() for leaf, _ in segments]
             column = "date" if sort == "date" else "newest_first"  # undated cables last either way
-            child = collectors.SortingCollector(sorting.FieldFacet(column), limit=max(wanted, 1))
-        collector = _AllMatches(child)
-        searcher.search_with_collector(q, collector)
-        top = collector.results().top_n[offset:wanted]
-        facet_counts = {name: self._count(searcher, facet_name(name), collector.by_segment)
-                        for name in facets}
-        hits = self._hits(searcher, compiled, top, offset, scored=sort == "relevance")
-        return Results(query=text, total=collector.total, hits=tuple(hits), facets=facet_counts,
+            top = self._first_by(column, docnums, segments, wanted)
+        facet_counts = {name: self._count(segments, facet_name(name), docnums) for name in facets}
+        hits = self._hits(searcher, segments, compiled, top[offset:wanted], offset, scored=sort == "relevance")
+        return Results(query=text, total=sum(map(len, docnums)), hits=tuple(hits), facets=facet_counts,
                        elapsed=time.perf_counter() - start, offset=offset, limit=limit, sort=sort,
                        warnings=tuple(warnings))
 
-    def _hits(self, searcher, q, top, offset, *, scored: bool) -> list[Hit]:
+    def _segments(self, searcher: Searcher) -> list[tuple[Searcher, int]]:
+        """(searcher of one segment, its docnum offset) per segment; none for an empty index."""
+        segments = [(leaf, offset) for leaf, offset in searcher.leaf_searchers()
+                    if leaf.reader().segment() is not None]
+        self._forget_old_segments(segments)
+        return segments
+
+    def _first_by(self, column: str, docnums, segments, wanted: int) -> list[tuple[float, int]]:
+        """The first `wanted` matches in order of a numeric column (ties by docnum), as (0, docnum)."""
+        if not wanted:
+            return []
+        firsts = []
+        for ids, (leaf, offset) in zip(docnums, segments):
+            keys = self._segment_cache(leaf.reader(), ("sort", column),
+                                       lambda reader: numeric_column(reader, column))
+            firsts.extend((keys[d], offset + d) for d in heapq.nsmallest(wanted, ids, key=keys.__getitem__))
+        return [(0.0, docnum) for _, docnum in heapq.nsmallest(wanted, firsts)]
+
+    def _hits(self, searcher, segments, q, top, offset, *, scored: bool) -> list[Hit]:
         if not top:
             return []
-        reader = searcher.reader()
-        records = reader.column_reader("record")
-        terms = _text_terms(q, reader)
-        docs = {docnum: decode_record(records[docnum]) for _, docnum in top}
-        exact = _paragraphs_matched(searcher, q, list(docs), self._cable_bits)
+        terms = _text_terms(q, searcher.reader())
+        docs = {docnum: self._record_at(segments, docnum) for _, docnum in top}
+        exact = matched_paragraphs(q, searcher, list(docs))
         hits = []
         for rank, (score, docnum) in enumerate(top, start=offset + 1):
             record = docs[docnum]
             snippets = hit_snippets(record, terms["body"], terms["subject"], exact.get(docnum, ()),
-                                    terms["ptext"])
+                                    terms["para"])
             hits.append(_hit(record, rank, float(score) if scored else 0.0, snippets))
         return hits
 
-    def _facet_map(self, leaf_reader, name: str) -> dict[int, tuple[str, ...]]:
-        """Segment docnum -> facet values, for the cable documents of one segment (cached)."""
-        key = (leaf_reader.segment().segment_id(), name)
-        values = self._facet_maps.get(key)
-        if values is None:
-            column = leaf_reader.column_reader(facet_column(name))
+    def _record_at(self, segments, docnum: int) -> dict[str, Any]:
+        """The stored record of (top-level) document `docnum`."""
+        leaf, base = segments[bisect_right([base for _, base in segments], docnum) - 1]
+        records = self._segment_cache(leaf.reader(), ("record",), lambda reader: reader.column_reader("record"))
+        return decode_record(records[docnum - base])
+
+    def _segment_cache(self, reader, key: tuple, compute: Callable[[Any], Any]) -> Any:
+        """A value computed once per segment (facet values, sort keys), until the segment goes."""
+        full_key = (reader.segment().segment_id(), *key)
+        value = self._per_segment.get(full_key)
+        if value is None:
+            value = self._per_segment[full_key] = compute(reader)
+        return value
+
+    def _facet_values(self, reader, name: str) -> list[tuple[str, ...]]:
+        """Segment docnum -> the values of facet `name`, for every document of one segment."""
+        def read(reader) -> list[tuple[str, ...]]:
             interned: dict[bytes, tuple[str, ...]] = {}
-            values = {}
-            for docnum in leaf_reader.postings("kind", "cable").all_ids():
-                raw = column[docnum]
+            values = []
+            for raw in reader.column_reader(facet_column(name)):
                 value = interned.get(raw)
                 if value is None:
                     value = interned[raw] = tuple(raw.decode("utf-8").split(_VALUE_SEP)) if raw else ()
-                values[docnum] = value
-            self._facet_maps[key] = values
-        return values
+                values.append(value)
+            return values
+        return self._segment_cache(reader, ("facet", name), read)
 
-    def _cable_bits(self, leaf_reader) -> BitSet:
-        """The cable documents of one segment (deleted ones too: harmless for NestedParent)."""
-        if leaf_reader.segment() is None:  # an empty index
-            return BitSet()
-        key = leaf_reader.segment().segment_id()
-        bits = self._cable_bitsets.get(key)
-        if bits is None:
-            bits = BitSet(leaf_reader.postings("kind", "cable").all_ids(), size=leaf_reader.doc_count_all())
-            self._cable_bitsets[key] = bits
-        return bits
+    def _count(self, segments, name: str, docnums: list[Sequence[int]]) -> list[tuple[str, int]]:
+        counts: Counter[str] = Counter()
+        for (leaf, _), ids in zip(segments, docnums):
+            if ids:
+                counts.update(chain.from_iterable(map(self._facet_values(leaf.reader(), name).__getitem__, ids)))
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    def _leaves(self, searcher: Searcher) -> list[tuple[SegmentReader, int]]:
-        """(segment reader, docnum offset) per segment; none for an empty index."""
-        leaves = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
-        return [(reader, offset) for reader, offset in leaves if reader.segment() is not None]
-
-    def _count(self, searcher, name: str, by_segment: dict[int, list[int]]) -> list[tuple[str, int]]:
-        if not any(by_segment.values()):
-            return []
-        leaves = self._leaves(searcher)
-        maps = [self._facet_map(reader, name) for reader, _ in leaves]
-        self._forget_old_segments(leaves)
-        return count_facet(value for i, docnums in by_segment.items()
-                           for value in map(maps[i].__getitem__, docnums))
-
-    def _forget_old_segments(self, leaves) -> None:
-        live = {reader.segment().segment_id() for reader, _ in leaves}
-        for key in [k for k in self._facet_maps if k[0] not in live]:
-            del self._facet_maps[key]
-        for key in [k for k in self._cable_bitsets if k not in live]:
-            del self._cable_bitsets[key]
+    def _forget_old_segments(self, segments) -> None:
+        live = {leaf.reader().segment().segment_id() for leaf, _ in segments}
+        for key in [k for k in self._per_segment if k[0] not in live]:
+            del self._per_segment[key]
 
     def get(self, reference_id: str) -> Cable | None:
         """The cable with this reference id, exactly as indexed, or None."""
@@ -693,9 +768,10 @@ class CableIndex:
         counts = self._totals.get(key)
         if counts is None:
             value_lists = []
-            for reader, _ in self._leaves(searcher):
-                facet = self._facet_map(reader, name)
-                value_lists.extend(v for d, v in facet.items() if not reader.is_deleted(d))
+            for leaf, _ in self._segments(searcher):
+                reader = leaf.reader()
+                facet = self._facet_values(reader, name)
+                value_lists.extend(v for d, v in enumerate(facet) if not reader.is_deleted(d))
             counts = count_facet(value_lists)
             self._totals = {k: v for k, v in self._totals.items() if k[0] == self._generation}
             self._totals[key] = counts
@@ -706,8 +782,8 @@ class CableIndex:
         with self._lock:
             def compute():
                 searcher = self.searcher()
-                cables = wq.Term("kind", "cable")
-                count = sum(1 for _ in searcher.docs_for_query(cables))
+                cables = wq.Every()
+                count = searcher.doc_count()
                 first = last = None
                 if count:  # undated cables sort last both ways, so these are dated unless all are undated
                     first = _date_of(searcher, searcher.search(cables, sortedby="date", limit=1))
@@ -715,90 +791,37 @@ class CableIndex:
                 return IndexStats(path=self.path, cables=count, first_date=first, last_date=last,
                                   classifications=self._all_values("classification"),
                                   size_bytes=sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()),
-                                  segments=len(self._leaves(searcher)))
+                                  segments=len(self._segments(searcher)))
             return _retry(compute)
-
-
-class _CableNestedParent(NestedParent):
-    """Whoosh's NestedParent with two fixes: skip_to past the last match no longer raises
-    ReadTooFar (it did under And(...), i.e. `tag:X para:(...)`), and the parent bit set of
-    each segment comes from a cache instead of being rebuilt for every search."""
-
-    def __init__(self, parents, subq, per_parent_limit=None, score_fn=sum, bits_for=None):
-        super().__init__(parents, subq, per_parent_limit, score_fn)
-        self.bits_for = bits_for
-
-    def normalize(self):
-        q = self.child.normalize()
-        if q is wq.NullQuery:
-            return wq.NullQuery
-        return self.__class__(self.parents, q, self.per_parent_limit, self.score_fn, self.bits_for)
-
-    def matcher(self, searcher, context=None):
-        if self.bits_for is not None and self.parents == CABLES:
-            bits = self.bits_for(searcher.reader())
-        else:
-            bits = searcher._filter_to_comb(self.parents)
-        if not bits:
-            return matching.NullMatcher
-        child = self.child.matcher(searcher, context)
-        if not child.is_active():
-            return matching.NullMatcher
-        return _NestedParentMatcher(bits, child, self.per_parent_limit, searcher.doc_count_all(),
-                                    self.score_fn)
-
-
-class _NestedParentMatcher(NestedParent.NestedParentMatcher):
-    def skip_to(self, id):
-        if self._nextdoc is None:
-            raise matching.ReadTooFar
-        if id <= self._nextdoc:
-            return
-        if self.child.is_active():
-            self.child.skip_to(id)
-        if self.child.is_active():
-            self._gather()
-        else:
-            self._nextdoc = None
 
 
 def _with_archive_ids(q: wq.Query) -> wq.Query:
     """`q` with each id term or prefix also matching the archive id of cables whose id was repaired."""
     if isinstance(q, (wq.Term, wq.Prefix)) and q.fieldname == "id":
         return wq.Or([q, q.__class__("archive_id", q.text, boost=q.boost)])
-    if q.is_leaf() or isinstance(q, NestedParent):  # paragraph documents carry no ids
+    if q.is_leaf() or isinstance(q, SameParagraph):  # paragraphs carry no ids
         return q
     return q.apply(_with_archive_ids)
 
 
-def _fix_nested(q: wq.Query, bits_for) -> wq.Query:
-    """`q` with every NestedParent replaced by _CableNestedParent."""
-    if isinstance(q, NestedParent):
-        return _CableNestedParent(q.parents, _fix_nested(q.child, bits_for), q.per_parent_limit,
-                                  q.score_fn, bits_for)
-    if q.is_leaf():
-        return q
-    return q.apply(lambda sub: _fix_nested(sub, bits_for))
-
-
-class _AllMatches(collectors.WrappingCollector):
-    """Passes every match to the child (top N) and keeps all matched docnums for facet counts."""
-
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self.by_segment: dict[int, list[int]] = {}
-        self.total = 0
-        self._segment = -1
-
-    def set_subsearcher(self, subsearcher, offset):
-        super().set_subsearcher(subsearcher, offset)
-        self._segment += 1
-        self._docnums = self.by_segment.setdefault(self._segment, [])
-
-    def collect(self, sub_docnum):
-        self._docnums.append(sub_docnum)
-        self.total += 1
-        return self.child.collect(sub_docnum)
+def _relevance_matches(q: wq.Query, leaf: Searcher, wanted: int) -> tuple[Sequence[int], list[tuple[float, int]]]:
+    """Every docnum of one segment that matches `q`, and the `wanted` best as (score, docnum),
+    equal scores in docnum order. Sets and term-by-term sums where they can (see _whoosh.py),
+    else every match goes through Whoosh's matcher once."""
+    evaluated = SegmentQuery(q, leaf)
+    found = evaluated.docnums_by_sets()
+    scores = evaluated.scores() if found is not None else None
+    if scores is not None:
+        best = heapq.nlargest(wanted, found, key=scores.__getitem__)
+        return found, [(scores[docnum], docnum) for docnum in best]
+    ids, values = array("i"), array("d")
+    matcher = q.matcher(leaf, leaf.context())
+    while matcher.is_active():
+        ids.append(matcher.id())
+        values.append(matcher.score())
+        matcher.next()
+    best = heapq.nlargest(wanted, range(len(ids)), key=values.__getitem__)
+    return ids, [(values[i], ids[i]) for i in best]
 
 
 def _open_whoosh(path: Path) -> whoosh_index.Index:
@@ -823,48 +846,23 @@ def _compile(query: Any, schema) -> tuple[str, wq.Query, list[str]]:
 
 
 def _text_terms(q: wq.Query, reader) -> dict[str, frozenset[str]]:
-    """The analysed words of the query per text field, with prefixes/wildcards expanded."""
+    """The analysed words of the query per text field, with prefixes/wildcards expanded; the body
+    words of para:(...) apart, as "para" (they mark only the paragraphs that para: matched)."""
     # Not Query.existing_terms: it reuses its `fieldname` argument as a loop variable and so
     # drops every leaf after the first one of another field.
-    found: dict[str, set[str]] = {"body": set(), "subject": set(), "ptext": set()}
-    for leaf in q.leaves():
-        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-            if fieldname in found:
-                found[fieldname].add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    found: dict[str, set[str]] = {"body": set(), "subject": set(), "para": set()}
+
+    def collect(node: wq.Query, in_para: bool) -> None:
+        if not node.is_leaf():
+            for child in node.children():
+                collect(child, in_para or isinstance(node, SameParagraph))
+            return
+        for fieldname, text in node.expanded_terms(reader, phrases=True):
+            key = "para" if in_para and fieldname == "body" else fieldname
+            if key in found:
+                found[key].add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    collect(q, False)
     return {k: frozenset(v) for k, v in found.items()}
-
-
-def _paragraphs_matched(searcher, q: wq.Query, hits: Sequence[int],
-                        cable_bits: Callable[[Any], BitSet]) -> dict[int, set[int | None]]:
-    """For para:(...) queries: hit docnum -> numbers of its paragraphs that match the paragraph query.
-
-    A cable's paragraphs are the documents right after it, up to the next cable document, so
-    the paragraph query's matcher only has to visit that range of each hit.
-    """
-    inner = [node.child for node in _walk(q) if isinstance(node, NestedParent)]
-    if not inner or not hits:
-        return {}
-    paragraph_query = wq.Or(inner) if len(inner) > 1 else inner[0]
-    leaves = searcher.leaf_searchers()
-    offsets = [offset for _, offset in leaves]
-    out: dict[int, set[int | None]] = {}
-    for docnum in sorted(hits):
-        leaf, offset = leaves[bisect_right(offsets, docnum) - 1]
-        local = docnum - offset
-        end = cable_bits(leaf.reader()).after(local) or leaf.reader().doc_count_all()
-        matcher = paragraph_query.matcher(leaf, leaf.boolean_context())
-        if matcher.is_active():
-            matcher.skip_to(local + 1)
-        while matcher.is_active() and matcher.id() < end:
-            out.setdefault(docnum, set()).add(leaf.stored_fields(matcher.id()).get("pnum"))
-            matcher.next()
-    return out
-
-
-def _walk(q: wq.Query) -> typing.Iterator[wq.Query]:
-    yield q
-    for child in q.children():
-        yield from _walk(child)
 
 
 def _hit(record: dict[str, Any], rank: int, score: float, snippets) -> Hit:

@@ -200,24 +200,25 @@ def _snippet(text, start, end, spans, paragraph, marking) -> Snippet:
 
 
 def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
-                 subject_terms: frozenset[str], exact_paragraphs: Iterable[int | None] = (),
+                 subject_terms: frozenset[str], exact_paragraphs: Iterable[int] = (),
                  para_terms: frozenset[str] = frozenset()) -> tuple[Snippet, ...]:
     """Snippets for one hit: the paragraphs that matched, best first by number of matched words.
 
-    `exact_paragraphs` are paragraphs a para:(...) query matched (highlighted with `para_terms`);
-    other paragraphs qualify when they contain body words of the query. When no paragraph
-    matched, the subject (if its words matched) or else the first paragraph stands in.
+    `exact_paragraphs` are paragraphs (0-based, in body order) a para:(...) query matched; they
+    come first, highlighted with `para_terms` too. Other paragraphs qualify when they contain body
+    words of the query. When none matched, the subject (if its words matched) or else the first
+    paragraph stands in.
     """
     paragraphs = _paragraphs(record)
     exact = set(exact_paragraphs)
     candidates = []
     for order, (number, marking, text) in enumerate(paragraphs):
-        terms = text_terms | para_terms if number in exact else text_terms
+        terms = text_terms | para_terms if order in exact else text_terms
         snippet = excerpt(text, terms, paragraph=number, marking=marking)
-        if snippet is None and number in exact:
+        if snippet is None and order in exact:
             snippet = lead(text, paragraph=number, marking=marking)
         if snippet is not None:
-            candidates.append((number not in exact, -len(snippet.matches), order, snippet))
+            candidates.append((order not in exact, -len(snippet.matches), order, snippet))
     if candidates:
         best = sorted(candidates, key=lambda c: c[:3])[:SNIPPETS_PER_HIT]
         return tuple(c[3] for c in sorted(best, key=lambda c: c[2]))
@@ -232,6 +233,7 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
 
 
 def _paragraphs(record: Mapping[str, Any]) -> list[tuple[int | None, str | None, str]]:
+    """(number, marking, text) per paragraph, in the order fields.paragraph_texts indexes them."""
     paragraphs = [(p["number"], p.get("marking"), p["text"]) for p in record.get("paragraphs") or ()]
     if not paragraphs and record.get("body"):
         paragraphs = [(None, None, record["body"])]

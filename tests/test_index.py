@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from whoosh import query as wq
-from whoosh.query.nested import NestedParent
+from cablesearch.fields import ANY_PARAGRAPH, paragraph_of
+from cablesearch.query.paragraph import SameParagraph
 
 from cablesearch import CableIndex
 from cablesearch.errors import CablesearchError
@@ -77,7 +78,7 @@ def body(word: str) -> wq.Query:
 
 
 def para(*terms: wq.Query) -> wq.Query:
-    return NestedParent(wq.Term("kind", "cable"), wq.And([wq.Term("kind", "para"), *terms]))
+    return SameParagraph(wq.And(list(terms)) if len(terms) > 1 else terms[0])
 
 
 def ids(results) -> list[str]:
@@ -211,11 +212,11 @@ def test_para_query_requires_the_words_in_one_paragraph(index):
     # Both words occur in 07BAKU595 and 07BAKU568, but never in the same paragraph.
     both = [body("lukashenko"), body("belaru")]
     assert ids(index.search(wq.And(both), sort="date")) == ["07BAKU595"]
-    assert ids(index.search(para(wq.Term("ptext", "lukashenko"), wq.Term("ptext", "belaru")))) == []
+    assert ids(index.search(para(wq.Term("body", "lukashenko"), wq.Term("body", "belaru")))) == []
 
 
 def test_para_query_filters_by_marking_and_reports_the_paragraph(index):
-    results = index.search(para(wq.Term("ptext", "lukashenko"), wq.Term("marking", "s")))
+    results = index.search(para(wq.Term("body", "lukashenko"), wq.Term("marking", "s")))
     assert ids(results) == ["07BAKU568"]  # 07BAKU595's Lukashenko paragraph is marked (C)
     (snippet,) = results.hits[0].snippets
     assert (snippet.paragraph, snippet.marking, marked(snippet)) == (1, "S", ["Lukashenko"])
@@ -225,13 +226,13 @@ def test_para_query_filters_by_marking_and_reports_the_paragraph(index):
 
 def test_para_query_combined_with_fields(index):
     # And(field, NestedParent) made Whoosh's own NestedParent raise ReadTooFar.
-    q = wq.And([wq.Term("tags", "prel"), para(wq.Term("ptext", "belaru"), wq.Term("marking", "s"))])
+    q = wq.And([wq.Term("tags", "prel"), para(wq.Term("body", "belaru"), wq.Term("marking", "s"))])
     results = index.search(q, sort="date")
     assert ids(results) == ["06ANKARA50", "07BAKU595"]
     assert [(s.paragraph, s.marking) for s in results.hits[1].snippets] == [(3, "S/NF")]
-    assert ids(index.search(wq.And([wq.Term("tags", "tu"), para(wq.Term("ptext", "lukashenko"))]))) == []
+    assert ids(index.search(wq.And([wq.Term("tags", "tu"), para(wq.Term("body", "lukashenko"))]))) == []
     # An unnumbered body is one paragraph.
-    assert ids(index.search(wq.And([wq.Term("tags", "kpao"), para(wq.Term("ptext", "belaru"))]))) == [
+    assert ids(index.search(wq.And([wq.Term("tags", "kpao"), para(wq.Term("body", "belaru"))]))) == [
         "09STATE1"]
 
 
@@ -250,7 +251,7 @@ def test_no_match_gives_empty_results_and_facets(index):
 
 def test_an_empty_index_answers_everything_with_nothing(tmp_path):
     with CableIndex.create(tmp_path / "ix") as ix:
-        for q in (body("belaru"), para(wq.Term("ptext", "lukashenko")), wq.Every()):
+        for q in (body("belaru"), para(wq.Term("body", "lukashenko")), wq.Every()):
             for sort in ("relevance", "date", "-date"):
                 results = ix.search(q, sort=sort)
                 assert (results.total, results.hits, results.facets["tag"]) == (0, (), [])
@@ -295,7 +296,7 @@ def test_sorts_and_default_facets_are_what_search_accepts(index):
 
 def test_searching_from_several_threads_gives_the_same_results(index):
     from concurrent.futures import ThreadPoolExecutor
-    queries = [body("belaru"), wq.Term("tags", "prel"), para(wq.Term("ptext", "lukashenko")), wq.Every()]
+    queries = [body("belaru"), wq.Term("tags", "prel"), para(wq.Term("body", "lukashenko")), wq.Every()]
     expected = [(ids(r), r.facets) for r in (index.search(q, sort="date") for q in queries)]
 
     def run(i):
@@ -418,7 +419,7 @@ def test_batches_commit_separately_and_report_progress(tmp_path):
 
 
 def test_both_cores_build_the_same_index(tmp_path, index, monkeypatch):
-    monkeypatch.setattr("cablesearch.index.SMALL_BATCH_DOCS", 0)  # sub-processes even for tiny batches
+    monkeypatch.setattr("cablesearch.index.SMALL_BATCH", 0)  # sub-processes even for tiny batches
     with CableIndex.create(tmp_path / "mp") as ix:
         summary = ix.add(CABLES, procs=2, batch_size=2)
         assert summary.added == 5
@@ -447,12 +448,12 @@ def test_ctrl_c_keeps_the_last_commit_and_says_so(tmp_path):
 def test_delete_removes_cable_and_paragraphs(index):
     assert index.delete(["07BAKU568", "99NOWHERE1"]) == 1
     assert index.get("07BAKU568") is None
-    assert ids(index.search(para(wq.Term("ptext", "lukashenko")))) == ["07BAKU595"]
+    assert ids(index.search(para(wq.Term("body", "lukashenko")))) == ["07BAKU595"]
     assert_consistent(index, {c.reference_id: c for c in CABLES if c is not BAKU568})
 
 
 def assert_consistent(ix: CableIndex, expected: dict[str, Cable]) -> None:
-    """One cable document per id, followed by exactly its paragraphs, and nothing else."""
+    """One document per id, each with exactly its paragraphs indexed, and nothing else."""
     check_consistent(ix, expected)
 
 
@@ -460,25 +461,21 @@ def check_consistent(ix: CableIndex, expected: dict[str, Cable] | None = None) -
     """Walk every live document; returns the cable ids in index order."""
     with ix._lock:
         searcher = ix.searcher()
-        reader = searcher.reader()
-        seen, current, paras = [], None, []
-
-        def close_group():
-            if current is not None:
-                cable = ix.get(current)
-                wanted = [p.number for p in cable.paragraphs] or ([None] if cable.body else [])
-                assert paras == wanted, f"{current}: paragraphs {paras} != {wanted}"
-
-        for docnum in reader.all_doc_ids():
-            stored = reader.stored_fields(docnum)
-            if stored["kind"] == "cable":
-                close_group()
-                current, paras = stored["id"], []
-                seen.append(current)
-            else:
-                assert stored["cable"] == current, f"paragraph of {stored['cable']} after {current}"
-                paras.append(stored.get("pnum"))
-        close_group()
+        seen = []
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            paragraphs = {}  # docnum -> paragraphs indexed (the marking every paragraph carries)
+            if ("marking", ANY_PARAGRAPH) in reader:
+                postings = reader.postings("marking", ANY_PARAGRAPH)
+                while postings.is_active():
+                    paragraphs[postings.id()] = [paragraph_of(p) for p in postings.value_as("positions")]
+                    postings.next()
+            for docnum in reader.all_doc_ids():
+                rid = reader.stored_fields(docnum)["id"]
+                cable = ix.get(rid)
+                wanted = list(range(len(cable.paragraphs) or (1 if cable.body else 0)))
+                assert paragraphs.get(docnum, []) == wanted, f"{rid}: paragraphs {paragraphs.get(docnum)} != {wanted}"
+                seen.append(rid)
     assert len(seen) == len(set(seen)), "duplicate cable ids"
     if expected is not None:
         assert sorted(seen) == sorted(expected)
@@ -589,7 +586,7 @@ def test_seed_cable_parsed_and_found_by_query_text(tmp_path):
     with CableIndex.create(tmp_path / "ix") as ix:
         ix.add([cable], procs=1)
         assert ix.get(cable.reference_id) == cable
-        hit = ix.search(para(wq.Term("ptext", "lukashenko"))).hits[0]
+        hit = ix.search(para(wq.Term("body", "lukashenko"))).hits[0]
         assert hit.id == "07BAKU595"
         assert all("Lukashenko" in marked(s) for s in hit.snippets)
         results = ix.search("tag:PHUM from:BAKU")
@@ -630,3 +627,29 @@ def test_a_damaged_index_is_reported_as_damaged_not_as_a_bug(index, tmp_path):
         toc.write_bytes(b"")  # a table of contents cut short, as a full disk or a copy gone wrong leaves it
     with pytest.raises(IndexFormatError, match="is damaged"):
         CableIndex.open(folder)
+
+
+# --- paragraphs as position ranges, segments, merges -----------------------------------------------
+
+def test_a_phrase_never_runs_across_two_paragraphs(tmp_path):
+    split = make_cable("09ROME1", "2009-01-01", "ROME", "Embassy Rome", "UNCLASSIFIED", "PHUM", "TWO PARAGRAPHS",
+                       [(1, "U", "The report speaks of human"), (2, "U", "rights and of nothing else.")])
+    with CableIndex.create(tmp_path / "ix") as ix:
+        ix.add([split], procs=1)
+        assert ids(ix.search('"human rights"')) == []
+        assert ids(ix.search("human rights")) == ["09ROME1"]
+        assert ids(ix.search('"speaks of human"')) == ["09ROME1"]
+
+
+def test_small_segments_merge_in_tens_and_large_ones_never(tmp_path, monkeypatch):
+    monkeypatch.setattr("cablesearch.index.MERGE_BELOW", 3)  # segments of 3+ cables count as large
+    with CableIndex.create(tmp_path / "ix") as ix:
+        ix.add([make_cable(f"09ROME{n}", "2009-01-01", "ROME", "Embassy Rome", "UNCLASSIFIED", "PHUM",
+                           f"LARGE {n}") for n in range(1, 4)], procs=1)
+        for n in range(1, 13):  # one-cable commits: the eleventh finds ten small segments and merges them in
+            ix.add([make_cable(f"09PARIS{n}", "2009-02-01", "PARIS", "Embassy Paris", "UNCLASSIFIED", "PHUM",
+                               f"SMALL {n}")], procs=1)
+        with ix._lock:
+            sizes = sorted(leaf.doc_count_all() for leaf, _ in ix._segments(ix.searcher()))
+        assert sizes == [1, 3, 11]
+        assert ix.search("tag:PHUM", limit=0).total == 15

@@ -57,7 +57,7 @@ def child_main(argv: list[str]) -> None:
         n, batch, procs = map(int, argv[2:5])
         if procs > 1:
             import cablesearch.index
-            cablesearch.index.SMALL_BATCH_DOCS = 0  # sub-processes even for these tiny batches
+            cablesearch.index.SMALL_BATCH = 0  # sub-processes even for these tiny batches
 
         def report(p):
             sys.stdout.write(f"{p.event} {p.read if p.event == 'read' else p.batches}\n")

@@ -3,16 +3,18 @@ import pytest
 from whoosh import query as wq
 
 from cablesearch.query import QueryError, compile_query, explain, parse_query
-from cablesearch.query.compiler import PARAGRAPH
+from cablesearch.fields import ANY_PARAGRAPH
+from cablesearch.query.paragraph import SameParagraph
 
 T = wq.Term
-CABLE = T("kind", "cable")  # every cable document (anchor of NOT and para:)
+CABLE = wq.Every()  # every cable (anchor of NOT)
+PARAGRAPH = T("marking", ANY_PARAGRAPH)  # every paragraph (anchor of NOT inside para:)
 
 
 def shape(q):
-    """A comparable form of a whoosh query (NestedParent has no __eq__; boosts matter)."""
-    if isinstance(q, wq.NestedParent):
-        return ("NestedParent", shape(q.parents), shape(q.child))
+    """A comparable form of a whoosh query (boosts matter)."""
+    if isinstance(q, SameParagraph):
+        return ("SameParagraph", shape(q.child), q.boost)
     if isinstance(q, wq.Not):
         return ("Not", shape(q.query), q.boost)
     if isinstance(q, wq.compound.CompoundQuery):
@@ -64,7 +66,7 @@ COMPILED = [
     ("by:Derse", T("classified_by", "ders")),
     ("subject:Belarus^2", T("subject", "belaru", boost=2.0)),
     ("tag:(PHUM OR PREL)^2", wq.Or([T("tags", "phum"), T("tags", "prel")], boost=2.0)),
-    ("para:Minsk^2", wq.NestedParent(CABLE, wq.And([PARAGRAPH, T("ptext", "minsk")], boost=2.0))),
+    ("para:Minsk^2", SameParagraph(T("body", "minsk"), boost=2.0)),
     # dates: partial dates are single key look-ups, ranges unions of year/month/day keys
     ("date:2007", T("year", "2007")),
     ("date:2007-05", T("month", "2007-05")),
@@ -98,7 +100,7 @@ COMPILED = [
     ("class:<=UNCLASSIFIED", T("class_level", "0")),
     ("class:CONFIDENTIAL..SECRET", wq.Or([T("class_level", "1"), T("class_level", "2")])),
     ("class:C..", wq.Or([T("class_level", "1"), T("class_level", "2"), T("class_level", "3")])),
-    # negation never matches the paragraph documents: it is anchored to cables
+    # a negation alone is taken from every cable
     ("-tag:PHUM", wq.And([CABLE, wq.Not(T("tags", "phum"))])),
     ("NOT tag:PHUM", wq.And([CABLE, wq.Not(T("tags", "phum"))])),
     ("tag:PREL -tag:PHUM", wq.And([T("tags", "prel"), wq.Not(T("tags", "phum"))])),
@@ -107,16 +109,16 @@ COMPILED = [
     ("tag:(PHUM -PREL)", wq.And([T("tags", "phum"), wq.Not(T("tags", "prel"))])),
     # paragraph scope
     ("para:(Belarus Lukashenko)",
-     wq.NestedParent(CABLE, wq.And([PARAGRAPH, T("ptext", "belaru"), T("ptext", "lukashenko")]))),
+     SameParagraph(wq.And([T("body", "belaru"), T("body", "lukashenko")]))),
     ("para:(marking:S Lukashenko)",
-     wq.NestedParent(CABLE, wq.And([PARAGRAPH, T("marking", "s"), T("ptext", "lukashenko")]))),
-    ("para:(marking:S/NF)", wq.NestedParent(CABLE, wq.And([PARAGRAPH, T("marking", "s/nf")]))),
+     SameParagraph(wq.And([T("marking", "s"), T("body", "lukashenko")]))),
+    ("para:(marking:S/NF)", SameParagraph(T("marking", "s/nf"))),
     ("para:(Belarus OR Minsk)",
-     wq.NestedParent(CABLE, wq.And([PARAGRAPH, wq.Or([T("ptext", "belaru"), T("ptext", "minsk")])]))),
+     SameParagraph(wq.Or([T("body", "belaru"), T("body", "minsk")]))),
     ("para:(Belarus -Minsk)",
-     wq.NestedParent(CABLE, wq.And([PARAGRAPH, T("ptext", "belaru"), wq.Not(T("ptext", "minsk"))]))),
-    ("para:(-Minsk)", wq.NestedParent(CABLE, wq.And([PARAGRAPH, wq.Not(T("ptext", "minsk"))]))),
-    ('para:"human rights"', wq.NestedParent(CABLE, wq.And([PARAGRAPH, wq.Phrase("ptext", ["human", "right"])]))),
+     SameParagraph(wq.And([T("body", "belaru"), wq.Not(T("body", "minsk"))]))),
+    ("para:(-Minsk)", SameParagraph(wq.And([PARAGRAPH, wq.Not(T("body", "minsk"))]))),
+    ('para:"human rights"', SameParagraph(wq.Phrase("body", ["human", "right"]))),
     # punctuation-only words are dropped, as a search engine drops punctuation
     ("Belarus &", text("belaru")),
     ("tag:PHUM -&", T("tags", "phum")),
@@ -166,8 +168,8 @@ def test_explain_shows_the_reading_the_tree_and_the_whoosh_query():
     assert "warning:" in out and "'and'" in out
     assert "Field tags  [col 1]" in out
     assert "Word Lukashenko  [col 30]" in out
-    assert "NestedParent(" in out and "parents=Term('kind', 'cable')" in out
-    assert "Term('ptext', 'lukashenko')" in out
+    assert "SameParagraph(" in out
+    assert "Term('body', 'lukashenko')" in out
     assert "TermRange('year', '2008', None" in out
 
 

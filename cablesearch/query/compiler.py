@@ -5,9 +5,9 @@ Shapes follow the brief's QUERY contract, which the index is built to match:
   keyword field   Term(field, lower-cased value)           from:"Embassy Baku" -> 'embassy baku'
   date            Term('year'|'month'|'day', key); ranges -> unions of year/month/day terms
   class ranges    Term('class_level', '0'..'3') unions
-  para:(...)      NestedParent(Term('kind','cable'), And([Term('kind','para'), ...on ptext/marking]))
-A NOT with nothing positive beside it is anchored to Term('kind','cable') (or 'para' inside
-para:), so it never matches the paragraph documents that sit between cables.
+  para:(...)      SameParagraph(...on body/marking): its parts match inside one paragraph
+A NOT with nothing positive beside it is anchored to Every() (every cable), or inside para:
+to Term('marking', ANY_PARAGRAPH) (every paragraph).
 """
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from whoosh import query as wq
 from whoosh.lang.porter import stem
 from whoosh.fields import Schema
 
-from ..fields import (TEXT_ANALYZER, Field as FieldSpec, Kind, build_schema, default_search_fields, field_named,
+from ..fields import (ANY_PARAGRAPH, TEXT_ANALYZER, Field as FieldSpec, Kind, build_schema, default_search_fields, field_named,
                       keyword_value)
 from . import ast
+from .paragraph import SameParagraph
 from .parser import QueryError, parse_query
 
-PARAGRAPH_TEXT = "ptext"
-PARAGRAPH = wq.Term("kind", "para")   # for comparisons; queries get fresh copies (see _anchor)
+PARAGRAPH_TEXT = "body"
 MAX_TERMS_IN_UNION = 12  # a longer run of consecutive date keys becomes one TermRange
 
 _REFERENCE_ID = re.compile(r"\d{2}[A-Za-z][A-Za-z0-9]*\d")
@@ -86,9 +86,7 @@ class _Compiler:
             return self._standalone_not(node, ctx)
         if isinstance(node, ast.Boost):
             compiled = self.compile(node.item, ctx)
-            if isinstance(compiled, wq.NestedParent):  # it scores by its child's scores
-                compiled.child.boost = node.factor
-            elif compiled is not None:
+            if compiled is not None:
                 compiled.boost = node.factor
             return compiled
         if isinstance(node, ast.Field):
@@ -125,8 +123,7 @@ class _Compiler:
             inner = self.compile(node.value, _PARA)
             if inner is None:
                 return None
-            parts = list(inner.subqueries) if type(inner) is wq.And and inner.boost == 1 else [inner]
-            return wq.NestedParent(_anchor(None), wq.And([_anchor(_PARA)] + [p for p in parts if p != PARAGRAPH]))
+            return SameParagraph(inner)
         return self.compile(node.value, spec)
 
     # leaves
@@ -181,7 +178,7 @@ class _Compiler:
 
 def _anchor(ctx) -> wq.Query:
     """A fresh query for every cable (or paragraph): fresh, because Boost sets attributes."""
-    return wq.Term("kind", "para" if ctx is _PARA else "cable")
+    return wq.Term("marking", ANY_PARAGRAPH) if ctx is _PARA else wq.Every()
 
 
 def _combine(kind, parts: list[wq.Query]) -> wq.Query | None:

@@ -5,6 +5,7 @@ from whoosh import query as wq
 
 from .ast import dump
 from .compiler import compile_query
+from .paragraph import SameParagraph
 from .parser import parse_query_with_warnings
 
 
@@ -22,9 +23,8 @@ def format_whoosh(q: wq.Query, indent: str = "") -> str:
     """An indented rendering of a whoosh query tree (its repr is one long line)."""
     boost = f", boost={q.boost:g}" if getattr(q, "boost", 1.0) != 1.0 else ""
     inner = indent + "  "
-    if isinstance(q, wq.NestedParent):
-        return (f"{indent}NestedParent(\n{inner}parents={q.parents!r},\n"
-                f"{format_whoosh(q.child, inner)}\n{indent}){boost}")
+    if isinstance(q, SameParagraph):
+        return f"{indent}SameParagraph(\n{format_whoosh(q.child, inner)}\n{indent}){boost}"
     if isinstance(q, wq.Not):
         return f"{indent}Not(\n{format_whoosh(q.query, inner)}\n{indent})"
     if isinstance(q, wq.compound.CompoundQuery) and not isinstance(q, wq.compound.BinaryQuery):

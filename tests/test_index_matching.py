@@ -1,0 +1,84 @@
+"""SegmentQuery (sets of docnums, term-by-term scores) against Whoosh's own matchers.
+
+Searches count matches with sets and sum scores term by term instead of stepping Whoosh's matchers;
+both must give exactly the matchers' documents and, to rounding, their scores. Checked segment by
+segment on the index of the real corpus (conftest.py), and on the small index of hand-written
+fixtures so that it also runs where the corpus is absent.
+
+Except the scores of prefixes, wildcards, fuzzy terms and ranges that expand to several terms: they
+are constant-score queries, and SegmentQuery gives the documented constant (the boost) where
+Whoosh's matchers give the boost or the sum of the terms' weights, by which kind of union they pick.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+from whoosh import query as wq
+
+from cablesearch import CableIndex
+from cablesearch._whoosh import SegmentQuery
+from cablesearch.index import _with_archive_ids
+from cablesearch.query import compile_query
+from cablesearch.query.paragraph import walk
+
+QUERIES = [
+    "nuclear", "Iran AND (nuclear OR uranium)", "tag:PHUM from:BAKU", "-tag:PHUM", "Taliban -Pakistan",
+    "bel*", "terror*", "Lukashenka~1", "b?larus", '"human rights"', '"prime minister" Iran',
+    '"the the"', "para:(marking:S Iran)", 'para:("human rights" -Azerbaijan)', "para:(-marking:U)",
+    "date:2007-01..2007-06 Iran", "class:>=SECRET", "subject:Belarus^2 Minsk", "(Chavez OR Medvedev)^3 oil",
+    "id:07BAKU*", "07BAKU595", "to:STATE tag:PREL", '"human rights"~3 Belarus', "Lukashenko Belarus Minsk",
+]
+
+
+def whoosh_matches(q, leaf) -> dict[int, float]:
+    """docnum -> score, as Whoosh's matcher gives them."""
+    matcher = q.matcher(leaf, leaf.context())
+    found = {}
+    while matcher.is_active():
+        found[matcher.id()] = matcher.score()
+        matcher.next()
+    return found
+
+
+def check_against_whoosh(index: CableIndex, text: str) -> int:
+    """Assert SegmentQuery agrees with the matchers on every segment; returns the number of matches."""
+    q = _with_archive_ids(compile_query(text))
+    total = 0
+    with index._lock:
+        for leaf, _ in index._segments(index.searcher()):
+            expected = whoosh_matches(q, leaf)
+            live = {d: s for d, s in expected.items() if not leaf.reader().is_deleted(d)}
+            evaluated = SegmentQuery(q, leaf)
+            assert evaluated.docnums() == sorted(live), text
+            by_sets = evaluated.docnums_by_sets()
+            assert by_sets is None or by_sets == sorted(live), text
+            scores = SegmentQuery(q, leaf).scores() if by_sets is not None else None
+            expands = any(isinstance(node, wq.MultiTerm) for node in walk(q))
+            if scores is not None and not expands:
+                wrong = [d for d, s in live.items() if not math.isclose(scores[d], s, rel_tol=1e-9, abs_tol=1e-12)]
+                assert wrong == [], f"{text}: {len(wrong)} scores differ, e.g. {wrong[0]}: {scores[wrong[0]]} != {live[wrong[0]]}"
+            total += len(live)
+    return total
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_sets_and_sums_agree_with_whoosh_on_the_real_corpus(real_corpus, text):
+    check_against_whoosh(real_corpus.index, text)
+
+
+def test_the_real_corpus_queries_are_not_vacuous(real_corpus):
+    totals = {text: real_corpus.index.search(text, limit=0, facets=()).total for text in QUERIES}
+    assert sum(1 for n in totals.values() if n > 0) >= len(QUERIES) - 2, totals
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_sets_and_sums_agree_with_whoosh_on_the_fixtures(small_index, text):
+    with CableIndex.open(small_index) as index:
+        check_against_whoosh(index, text)
+
+
+def test_ranking_is_by_score_then_index_order(real_corpus):
+    results = real_corpus.index.search("Iran AND (nuclear OR uranium)", limit=50, facets=())
+    keys = [-hit.score for hit in results.hits]
+    assert keys == sorted(keys) and results.total > 50
