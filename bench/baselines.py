@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shlex
 import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path

@@ -4,15 +4,18 @@ One cable is one Whoosh document; its body is indexed paragraph by paragraph (se
 para:(...) is a positional query, not a join. The full cable (to_dict + raw, compressed JSON)
 lives in the `record` column; `get(id)` returns it unchanged.
 
-Writing is batched: each batch is one Whoosh commit, so a killed run leaves the cables of the
-last commit and a rerun skips them (same content hash). A second writer waits `lock_timeout`
+Writing is batched: each batch is one Whoosh commit (one new segment per writing process), so a
+killed run leaves the cables of the last commit and a rerun skips them (same content hash). Only
+small segments are ever merged (merge_small_segments). A second writer waits `lock_timeout`
 seconds on `cablesearch.lock` (which records who holds it), then gets IndexLockedError.
-Readers take no lock; one searcher is kept and refreshed when the index changed.
+
+Searching: readers take no lock; one searcher is kept and refreshed when the index changed. Each
+segment's matches are found and scored by matching.SegmentQuery; facets, sort keys and records are
+read per segment once and cached until the segment goes.
 """
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
 import json
 import os
 import shutil
@@ -23,6 +26,7 @@ import threading
 import time
 import typing
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, fields as dataclass_fields, is_dataclass
 from datetime import datetime, timezone
@@ -36,12 +40,13 @@ from whoosh.searching import Searcher
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from ._whoosh import ChildSafeMpWriter, FastSegmentWriter, LengthsInMemory, SegmentQuery, numeric_column
+from ._whoosh import ChildSafeMpWriter, FastSegmentWriter, LengthsInMemory, bytes_column, numeric_column
 from .errors import CablesearchError
 from .fields import (FACETS, FIELDS, Kind, build_schema, classification_level, facet_column, facet_name,
                      field_named, keyword_value)
+from .matching import SegmentQuery
 from .model import Cable, format_utc, parse_utc
-from .query.paragraph import SameParagraph, matched_paragraphs, walk
+from .query.paragraph import SameParagraph, matched_paragraphs
 from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results,
                       count_facet, hit_snippets)
 
@@ -460,6 +465,10 @@ class CableIndex:
         errors: list[Any] = []
         started = time.monotonic()
         batch: _Batch | None = None
+        # A cable that comes again, changed, within one batch replaces it after that batch's commit
+        # (Whoosh cannot take back a document it was given); committing early instead made a segment
+        # per repaired id of the archive (08ECTION01OF02MANAMA492 is 08MANAMA492 again).
+        deferred: list[tuple[str, str, dict[str, Any]]] = []
 
         def report(event: str) -> None:
             if progress is not None:
@@ -467,7 +476,7 @@ class CableIndex:
                 progress(state)
 
         def commit() -> None:
-            nonlocal batch
+            nonlocal batch, deferred
             done, batch = batch, None
             done.commit()
             state.added += done.added
@@ -476,6 +485,12 @@ class CableIndex:
             state.committed += done.added + done.replaced + done.unchanged
             state.batches += 1
             report("commit")
+            if deferred:
+                again, deferred = deferred, []
+                batch = _Batch(self, procs, lock_timeout)
+                for cable in again:
+                    if not batch.add(*cable):
+                        deferred.append(cable)
 
         with _WriterLock(self.path, lock_timeout):
             self._clear_temp_files()
@@ -496,13 +511,11 @@ class CableIndex:
                     else:
                         batch = batch or _Batch(self, procs, lock_timeout)
                         if not batch.add(item.reference_id, digest, document):
-                            commit()  # the cable came again, changed: commit, then replace it
-                            batch = _Batch(self, procs, lock_timeout)
-                            batch.add(item.reference_id, digest, document)
+                            deferred.append((item.reference_id, digest, document))
                     report("read")
                     if batch is not None and len(batch) >= batch_size:
                         commit()
-                if batch is not None:
+                while batch is not None:  # the last batch, then what it deferred
                     commit()
             except BaseException as error:
                 if batch is not None:
@@ -685,7 +698,7 @@ class CableIndex:
         def read(reader) -> list[tuple[str, ...]]:
             interned: dict[bytes, tuple[str, ...]] = {}
             values = []
-            for raw in reader.column_reader(facet_column(name)):
+            for raw in bytes_column(reader, facet_column(name)):
                 value = interned.get(raw)
                 if value is None:
                     value = interned[raw] = tuple(raw.decode("utf-8").split(_VALUE_SEP)) if raw else ()
@@ -782,13 +795,11 @@ class CableIndex:
         with self._lock:
             def compute():
                 searcher = self.searcher()
-                cables = wq.Every()
                 count = searcher.doc_count()
-                first = last = None
-                if count:  # undated cables sort last both ways, so these are dated unless all are undated
-                    first = _date_of(searcher, searcher.search(cables, sortedby="date", limit=1))
-                    last = _date_of(searcher, searcher.search(cables, sortedby="newest_first", limit=1))
-                return IndexStats(path=self.path, cables=count, first_date=first, last_date=last,
+                # Undated cables sort last both ways, so these are dated unless all are undated.
+                first, last = (self._search("*", wq.Every(), [], 1, 0, sort, (), 0.0).hits for sort in ("date", "-date"))
+                return IndexStats(path=self.path, cables=count, first_date=first[0].date if first else None,
+                                  last_date=last[0].date if last else None,
                                   classifications=self._all_values("classification"),
                                   size_bytes=sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()),
                                   segments=len(self._segments(searcher)))
@@ -870,14 +881,6 @@ def _hit(record: dict[str, Any], rank: int, score: float, snippets) -> Hit:
                origin=record.get("origin", ""), origin_name=record.get("origin_name", ""),
                classification=record.get("classification", ""), tags=tuple(record.get("tags") or ()),
                subject=record.get("subject", ""), score=score, snippets=snippets)
-
-
-def _date_of(searcher, results) -> datetime | None:
-    """The date of the first document of whoosh `results` (tz-aware UTC), if it has one."""
-    if not results.top_n:
-        return None
-    stored = searcher.stored_fields(results.top_n[0][1]).get("date")
-    return stored.replace(tzinfo=timezone.utc) if stored else None
 
 
 def _parse_date(value: str | None) -> datetime | None:

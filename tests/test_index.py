@@ -392,6 +392,17 @@ def test_same_id_twice_in_one_run_keeps_the_last(tmp_path):
         assert_consistent(ix, {"07BAKU568": changed, "07BAKU595": BAKU595})
 
 
+def test_a_cable_changed_twice_in_one_batch_ends_as_its_last_version(tmp_path):
+    """Repaired archive ids repeat a cable (08ECTION01OF02MANAMA492 is 08MANAMA492): the batch goes
+    on, and the later versions replace it after the commit, one commit each, not one per repeat."""
+    second, third = (replace(BAKU568, subject=f"{n} VERSION") for n in ("SECOND", "THIRD"))
+    with CableIndex.create(tmp_path / "ix") as ix:
+        summary = ix.add([BAKU568, BAKU595, second, MINSK100, third, ANKARA50], procs=1)
+        assert ix.get("07BAKU568") == third
+        assert (summary.added, summary.replaced, summary.batches) == (4, 2, 3)
+        assert_consistent(ix, {c.reference_id: c for c in (third, BAKU595, MINSK100, ANKARA50)})
+
+
 def test_rejected_inputs_are_counted_and_logged_beside_the_index(tmp_path):
     bad = [FakeReadError("cables/broken.txt", "no reference id: not a cable"),
            FakeReadError("cables.csv:17", "bad quoting")]

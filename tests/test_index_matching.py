@@ -17,7 +17,7 @@ import pytest
 from whoosh import query as wq
 
 from cablesearch import CableIndex
-from cablesearch._whoosh import SegmentQuery
+from cablesearch.matching import SegmentQuery
 from cablesearch.index import _with_archive_ids
 from cablesearch.query import compile_query
 from cablesearch.query.paragraph import walk

@@ -192,7 +192,7 @@ class _Positions:
 class _SameParagraphMatcher(matching.WrappingMatcher):
     """The candidates' matches that pass the paragraph test; scored as the candidates are."""
 
-    def __init__(self, child, paragraphs: _Paragraphs, boost: float = 1.0):
+    def __init__(self, child, paragraphs: ParagraphTest, boost: float = 1.0):
         super().__init__(child, boost)
         self.paragraphs = paragraphs
         self._find()
