@@ -195,7 +195,7 @@ def numeric_column(reader, name: str) -> list | array:
 def bytes_column(reader, name: str) -> list[bytes]:
     """A segment's VarBytesColumn as one list of values, read as one block of bytes (iterating
     Whoosh's reader makes a file read per document)."""
-    column = reader.column_reader(name)
+    column = reader.column_reader(name, translate=False)
     if not isinstance(column, VarBytesColumn.Reader):
         return list(column)
     offsets, lengths = column._offsets, column._lengths

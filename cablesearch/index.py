@@ -67,6 +67,7 @@ POSTING_POOL_MB = 256
 # SORTS and DEFAULT_FACETS (imported above) are defined in results.py, which imports no Whoosh,
 # so the CLI can read them at start-up; `from cablesearch.index import SORTS` works as well.
 _VALUE_SEP = "\x1f"                     # separates values inside a facet column
+FEW_MATCHES = 50                        # facets of under 1/50 of a segment read the matches' values only
 
 
 class IndexNotFoundError(CablesearchError):
@@ -701,7 +702,7 @@ class CableIndex:
             for raw in bytes_column(reader, facet_column(name)):
                 value = interned.get(raw)
                 if value is None:
-                    value = interned[raw] = tuple(raw.decode("utf-8").split(_VALUE_SEP)) if raw else ()
+                    value = interned[raw] = _facet_split(raw)
                 values.append(value)
             return values
         return self._segment_cache(reader, ("facet", name), read)
@@ -709,8 +710,14 @@ class CableIndex:
     def _count(self, segments, name: str, docnums: list[Sequence[int]]) -> list[tuple[str, int]]:
         counts: Counter[str] = Counter()
         for (leaf, _), ids in zip(segments, docnums):
-            if ids:
-                counts.update(chain.from_iterable(map(self._facet_values(leaf.reader(), name).__getitem__, ids)))
+            reader = leaf.reader()
+            if (reader.segment().segment_id(), "facet", name) in self._per_segment or \
+                    len(ids) * FEW_MATCHES > reader.doc_count_all():
+                values = self._facet_values(reader, name)
+                counts.update(chain.from_iterable(map(values.__getitem__, ids)))
+            elif ids:  # a few matches: read just theirs (a one-shot query need not read the whole column)
+                column = reader.column_reader(facet_column(name), translate=False)
+                counts.update(chain.from_iterable(_facet_split(column[docnum]) for docnum in ids))
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def _forget_old_segments(self, segments) -> None:
@@ -804,6 +811,11 @@ class CableIndex:
                                   size_bytes=sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()),
                                   segments=len(self._segments(searcher)))
             return _retry(compute)
+
+
+def _facet_split(raw: bytes) -> tuple[str, ...]:
+    """The values of one document's facet column."""
+    return tuple(raw.decode("utf-8").split(_VALUE_SEP)) if raw else ()
 
 
 def _with_archive_ids(q: wq.Query) -> wq.Query:

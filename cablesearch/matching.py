@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import cached_property
+from typing import AbstractSet, Callable
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -70,13 +71,13 @@ class SegmentQuery:
             self._postings[key] = _read_postings(self.reader, fieldname, text)
         return self._postings[key]
 
-    def _docset(self, q: wq.Query, within: set[int] | None = None) -> set[int] | None:
+    def _docset(self, q: wq.Query, within: AbstractSet[int] | None = None) -> AbstractSet[int] | None:
         """Docnums matching `q` (deleted ones included), or None where sets cannot say. Positions
         are checked only in documents `within` (when given): the result may hold others only where
         no positions were needed."""
         if type(q) is wq.Term:
             postings = self._read(q.fieldname, q.text)
-            return None if postings is None else set(postings.ids)
+            return None if postings is None else postings.docs
         if type(q) is wq.Every and not q.fieldname:
             return set(range(self.reader.doc_count_all()))
         if self._exact_phrase(q):
@@ -84,14 +85,14 @@ class SegmentQuery:
         if isinstance(q, SameParagraph):
             candidates = self._docset(paragraph_candidates(q.child), within)
             if candidates and within is not None:
-                candidates &= within
+                candidates = candidates & within
             if not candidates:
                 return candidates
             test = ParagraphTest(q.child, self.searcher, self._paragraphs_of)
             return {docnum for docnum in sorted(candidates) if test.holds(docnum)}
         if isinstance(q, wq.MultiTerm):  # prefix, wildcard, fuzzy, range: a union over its terms
             parts = [self._read(q.fieldname, text) for text in q._btexts(self.reader)]
-            return None if None in parts else set().union(*(p.ids for p in parts))
+            return None if None in parts else set().union(*(p.docs for p in parts))
         if type(q) is wq.Or:
             parts = [self._docset(sub, within) for sub in q.subqueries]
             return None if None in parts else set().union(*parts)
@@ -99,7 +100,7 @@ class SegmentQuery:
             return self._intersection(q, within)
         return None
 
-    def _intersection(self, q: wq.And, within: set[int] | None) -> set[int] | None:
+    def _intersection(self, q: wq.And, within: AbstractSet[int] | None) -> AbstractSet[int] | None:
         """An And: its parts without positions first, then those with positions, checked only in
         the documents that the others left; then the NOTs taken off."""
         included = [sub for sub in q.subqueries if not isinstance(sub, wq.Not)]
@@ -123,7 +124,7 @@ class SegmentQuery:
     def _needs_positions(self, q: wq.Query) -> bool:
         return any(isinstance(node, (wq.Phrase, SameParagraph)) for node in walk(q))
 
-    def _scores(self, q: wq.Query, within: set[int]) -> dict[int, float] | None:
+    def _scores(self, q: wq.Query, within: AbstractSet[int]) -> dict[int, float] | None:
         """The scores of q's matches among the documents `within`, as Whoosh's matchers give them."""
         if type(q) is wq.Term:
             return _boosted(self._term_scores(q.fieldname, q.text, within), q.boost)
@@ -161,7 +162,7 @@ class SegmentQuery:
             matches = self._docset(q, within)
             if matches is None:
                 return None
-            matches &= within
+            matches = matches & within
             parts = [self._scores(sub, matches) for sub in q.subqueries if not isinstance(sub, wq.Not)]
             if None in parts:
                 return None
@@ -175,27 +176,19 @@ class SegmentQuery:
         return (type(q) is wq.Phrase and q.slop == 1 and q.fieldname in self.searcher.schema
                 and self.searcher.schema[q.fieldname].format.supports("positions"))
 
-    def _phrase_docset(self, q: wq.Phrase, within: set[int] | None) -> set[int] | None:
+    def _phrase_docset(self, q: wq.Phrase, within: AbstractSet[int] | None) -> set[int] | None:
         """Documents (of `within`) holding the words at consecutive positions (Whoosh's SpanNear2, slop 1)."""
-        parts = [self._docset(wq.Term(q.fieldname, word)) for word in q.words]
-        if None in parts:
+        words = [self._read(q.fieldname, word) for word in q.words]
+        if None in words:
             return None
-        if within is not None:
-            parts.append(within)
+        parts = [postings.docs for postings in words] + ([within] if within is not None else [])
         parts.sort(key=len)
-        return {docnum for docnum in parts[0].intersection(*parts[1:]) if self._phrase_starts(q, docnum)}
+        return {docnum for docnum in parts[0].intersection(*parts[1:]) if _phrase_starts(words, docnum)}
 
     def _phrase_starts(self, q: wq.Phrase, docnum: int) -> set[int]:
         """The positions where the phrase starts in document `docnum`."""
-        values = [self._positions_at(q.fieldname, word, docnum) for word in q.words]
-        if None in values:
-            return set()
-        starts = set(decode_positions(values[0]))
-        for offset, positions in enumerate(values[1:], start=1):
-            starts.intersection_update([p - offset for p in decode_positions(positions)])
-            if not starts:
-                break
-        return starts
+        words = [self._read(q.fieldname, word) for word in q.words]
+        return set() if None in words else _phrase_starts(words, docnum)
 
     def _paragraphs_of(self, leaf: wq.Query) -> Callable[[int], set[int]] | None:
         """For ParagraphTest: the paragraphs a term or exact phrase matches, from positions read once."""
@@ -210,11 +203,9 @@ class SegmentQuery:
 
     def _positions_at(self, fieldname: str, text, docnum: int) -> bytes | None:
         """The encoded positions of a term in document `docnum` (None: not there)."""
-        postings = self._read(fieldname, text)
-        i = bisect_left(postings.ids, docnum)
-        return postings.values[i] if i < len(postings.ids) and postings.ids[i] == docnum else None
+        return self._read(fieldname, text).value_of(docnum)
 
-    def _term_scores(self, fieldname: str, text, within: set[int]) -> dict[int, float] | None:
+    def _term_scores(self, fieldname: str, text, within: AbstractSet[int]) -> dict[int, float] | None:
         """docnum -> BM25F score (or weight, for unscored fields) of a term, in the documents `within`."""
         if fieldname not in self.searcher.schema:
             return {}
@@ -258,6 +249,29 @@ class _Postings:
     ids: list[int] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
     values: list[bytes] = field(default_factory=list)
+
+    @cached_property
+    def docs(self) -> frozenset[int]:
+        return frozenset(self.ids)
+
+    def value_of(self, docnum: int) -> bytes | None:
+        """The value (encoded positions) of the posting for `docnum`, None if there is none."""
+        i = bisect_left(self.ids, docnum)
+        return self.values[i] if i < len(self.ids) and self.ids[i] == docnum else None
+
+
+def _phrase_starts(words: list[_Postings], docnum: int) -> set[int]:
+    """The positions where the words start a phrase (consecutive positions) in document `docnum`."""
+    starts = None
+    for offset, postings in enumerate(words):
+        value = postings.value_of(docnum)
+        if value is None:
+            return set()
+        shifted = [p - offset for p in decode_positions(value)] if offset else decode_positions(value)
+        starts = set(shifted) if starts is None else starts.intersection(shifted)
+        if not starts:
+            return set()
+    return starts
 
 
 def _read_postings(reader, fieldname: str, btext: bytes) -> _Postings | None:
