@@ -310,10 +310,17 @@ class SqliteFts5:
             CREATE TABLE cable_tags(cable INTEGER, tag TEXT);
         """)
         n = 0
+        rows: dict[str, int] = {}  # id -> rowid: a repeated id (a repaired archive id) replaces its cable
         db.execute("BEGIN")
-        for rowid, d in enumerate(docs, 1):
+        for d in docs:
+            rowid = rows.get(d["id"])
+            if rowid is None:
+                rowid = rows[d["id"]] = len(rows) + 1
+            else:
+                for table, key in (("cables_fts", "rowid"), ("paras_fts", "cable"), ("cable_tags", "cable")):
+                    db.execute(f"DELETE FROM {table} WHERE {key} = ?", (rowid,))
             date = d["date"]
-            db.execute("INSERT INTO cables VALUES (?,?,?,?,?,?,?,?,?)",
+            db.execute("INSERT OR REPLACE INTO cables VALUES (?,?,?,?,?,?,?,?,?)",
                        (rowid, d["id"], date, date[:4], date[:7], date[:10], (d["origin"] or [""])[0],
                         d["classification"], class_level(d["classification"])))
             db.execute("INSERT INTO cables_fts(rowid, subject, body, tags, origin, \"to\", info, captions, refs, "
@@ -324,7 +331,7 @@ class SqliteFts5:
             db.executemany("INSERT INTO paras_fts(cable, marking, ptext) VALUES (?,?,?)",
                            [(rowid, marking.replace("/", " "), text) for _num, marking, text in d["paragraphs"]])
             db.executemany("INSERT INTO cable_tags VALUES (?,?)", [(rowid, t) for t in dict.fromkeys(d["tags"])])
-            n = rowid
+            n = len(rows)
         db.execute("COMMIT")
         db.executescript("""
             CREATE INDEX cable_tags_cable ON cable_tags(cable);

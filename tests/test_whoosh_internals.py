@@ -15,7 +15,7 @@ def test_columns_read_whole_equal_whooshs_reads_per_document(small_index):
     with CableIndex.open(small_index) as index:
         for reader in segment_readers(index):
             count = reader.doc_count_all()
-            for name in [facet_column(f) for f in FACETS] + ["record"]:
+            for name in [facet_column(f) for f in FACETS]:
                 column = reader.column_reader(name)
                 assert bytes_column(reader, name) == [column[d] for d in range(count)], name
             for name in ("date", "newest_first"):
