@@ -25,9 +25,7 @@ import tempfile
 import threading
 import time
 import typing
-from array import array
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass, fields as dataclass_fields, is_dataclass
 from datetime import datetime, timezone
 from itertools import chain, islice
@@ -628,13 +626,13 @@ class CableIndex:
 
     def _search(self, text, compiled, warnings, limit, offset, sort, facets, start) -> Results:
         searcher = self.searcher()
-        q = compiled = _with_archive_ids(compiled)
+        q = _with_archive_ids(compiled)
         wanted = offset + limit
         segments = self._segments(searcher)
         if sort == "relevance":
             docnums, top = [], []
             for leaf, base in segments:
-                ids, best = _relevance_matches(q, leaf, wanted)
+                ids, best = SegmentQuery(q, leaf).ranked(wanted)
                 docnums.append(ids)
                 top.extend((score, base + docnum) for score, docnum in best)
             top.sort(key=lambda hit: (-hit[0], hit[1]))
@@ -643,7 +641,7 @@ class CableIndex:
             column = "date" if sort == "date" else "newest_first"  # undated cables last either way
             top = self._first_by(column, docnums, segments, wanted)
         facet_counts = {name: self._count(segments, facet_name(name), docnums) for name in facets}
-        hits = self._hits(searcher, segments, compiled, top[offset:wanted], offset, scored=sort == "relevance")
+        hits = self._hits(searcher, segments, q, top[offset:wanted], offset, scored=sort == "relevance")
         return Results(query=text, total=sum(map(len, docnums)), hits=tuple(hits), facets=facet_counts,
                        elapsed=time.perf_counter() - start, offset=offset, limit=limit, sort=sort,
                        warnings=tuple(warnings))
@@ -708,17 +706,17 @@ class CableIndex:
         return self._segment_cache(reader, ("facet", name), read)
 
     def _count(self, segments, name: str, docnums: list[Sequence[int]]) -> list[tuple[str, int]]:
-        counts: Counter[str] = Counter()
-        for (leaf, _), ids in zip(segments, docnums):
-            reader = leaf.reader()
-            if (reader.segment().segment_id(), "facet", name) in self._per_segment or \
-                    len(ids) * FEW_MATCHES > reader.doc_count_all():
-                values = self._facet_values(reader, name)
-                counts.update(chain.from_iterable(map(values.__getitem__, ids)))
-            elif ids:  # a few matches: read just theirs (a one-shot query need not read the whole column)
-                column = reader.column_reader(facet_column(name), translate=False)
-                counts.update(chain.from_iterable(_facet_split(column[docnum]) for docnum in ids))
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return count_facet(chain.from_iterable(self._facet_values_of(leaf.reader(), name, ids)
+                                               for (leaf, _), ids in zip(segments, docnums)))
+
+    def _facet_values_of(self, reader, name: str, ids: Sequence[int]) -> Iterable[tuple[str, ...]]:
+        """The values of facet `name` of documents `ids` of one segment."""
+        if (reader.segment().segment_id(), "facet", name) in self._per_segment or \
+                len(ids) * FEW_MATCHES > reader.doc_count_all():
+            return map(self._facet_values(reader, name).__getitem__, ids)
+        # A few matches: read just theirs (a one-shot query need not read the whole column).
+        column = reader.column_reader(facet_column(name), translate=False)
+        return (_facet_split(column[docnum]) for docnum in ids)
 
     def _forget_old_segments(self, segments) -> None:
         live = {leaf.reader().segment().segment_id() for leaf, _ in segments}
@@ -825,26 +823,6 @@ def _with_archive_ids(q: wq.Query) -> wq.Query:
     if q.is_leaf() or isinstance(q, SameParagraph):  # paragraphs carry no ids
         return q
     return q.apply(_with_archive_ids)
-
-
-def _relevance_matches(q: wq.Query, leaf: Searcher, wanted: int) -> tuple[Sequence[int], list[tuple[float, int]]]:
-    """Every docnum of one segment that matches `q`, and the `wanted` best as (score, docnum),
-    equal scores in docnum order. Sets and term-by-term sums where they can (see _whoosh.py),
-    else every match goes through Whoosh's matcher once."""
-    evaluated = SegmentQuery(q, leaf)
-    found = evaluated.docnums_by_sets()
-    scores = evaluated.scores() if found is not None else None
-    if scores is not None:
-        best = heapq.nlargest(wanted, found, key=scores.__getitem__)
-        return found, [(scores[docnum], docnum) for docnum in best]
-    ids, values = array("i"), array("d")
-    matcher = q.matcher(leaf, leaf.context())
-    while matcher.is_active():
-        ids.append(matcher.id())
-        values.append(matcher.score())
-        matcher.next()
-    best = heapq.nlargest(wanted, range(len(ids)), key=values.__getitem__)
-    return ids, [(values[i], ids[i]) for i in best]
 
 
 def _open_whoosh(path: Path) -> whoosh_index.Index:

@@ -9,10 +9,12 @@ only the top hits need sorting. What sets cannot evaluate (a phrase with slop) k
 """
 from __future__ import annotations
 
+import heapq
+from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import AbstractSet, Callable
+from typing import AbstractSet, Callable, Sequence
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -36,7 +38,7 @@ class SegmentQuery:
     def __init__(self, q: wq.Query, searcher):
         self.q, self.searcher, self.reader = q, searcher, searcher.reader()
         self._postings: dict[tuple[str, bytes], _Postings | None] = {}
-        self._matches: set[int] | None = None
+        self._matches: AbstractSet[int] | None = None
 
     def docnums(self) -> list[int]:
         """The matching docnums, ascending (sets where they can, else the matcher)."""
@@ -46,21 +48,42 @@ class SegmentQuery:
             return list(matcher.all_ids()) if matcher.is_active() else []
         return found
 
+    def ranked(self, wanted: int) -> tuple[Sequence[int], list[tuple[float, int]]]:
+        """Every matching docnum, and the `wanted` best as (score, docnum), equal scores in docnum
+        order: by sets and term-by-term sums where they can, else through Whoosh's matcher once."""
+        found = self.docnums_by_sets()
+        scores = self.scores() if found is not None else None
+        if scores is not None:
+            best = heapq.nlargest(wanted, found, key=scores.__getitem__)
+            return found, [(scores[docnum], docnum) for docnum in best]
+        ids, values = array("i"), array("d")
+        matcher = self.q.matcher(self.searcher, self.searcher.context())
+        while matcher.is_active():
+            ids.append(matcher.id())
+            values.append(matcher.score())
+            matcher.next()
+        best = heapq.nlargest(wanted, range(len(ids)), key=values.__getitem__)
+        return ids, [(values[i], ids[i]) for i in best]
+
     def docnums_by_sets(self) -> list[int] | None:
         """The matching docnums by sets alone; None for a query that sets cannot evaluate."""
+        matches = self._match_set()
+        return None if matches is None else sorted(matches)
+
+    def scores(self) -> dict[int, float] | None:
+        """docnum -> score of each match, as Whoosh's BM25F matchers give them (to rounding: sums
+        may add up in another order); None where a part of the query needs the matchers."""
+        matches = self._match_set()
+        return None if matches is None else self._scores(self.q, matches)
+
+    def _match_set(self) -> AbstractSet[int] | None:
+        """The live matches by sets, computed once; None where sets cannot say."""
         if self._matches is None:
             found = self._docset(self.q)
             if found is None:
                 return None
             self._matches = found - self.reader.deleted_docs_set if self.reader.has_deletions() else found
-        return sorted(self._matches)
-
-    def scores(self) -> dict[int, float] | None:
-        """docnum -> score of each match, as Whoosh's BM25F matchers give them (to rounding: sums
-        may add up in another order); None where a part of the query needs the matchers."""
-        if self.docnums_by_sets() is None:
-            return None
-        return self._scores(self.q, self._matches)
+        return self._matches
 
     def _read(self, fieldname: str, text) -> _Postings | None:
         """A term's postings, deleted documents included; None if not stored in blocks."""
