@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .model import Cable
 
@@ -219,6 +219,7 @@ class ParagraphMarkings(wf.FieldType):
 
 _stems: dict[str, str] = {}
 _find_words = re.compile(WORD_PATTERN).findall
+_find_word_spans = re.compile(WORD_PATTERN).finditer
 
 
 def analyse_words(text: str) -> list[str]:
@@ -231,6 +232,16 @@ def analyse_words(text: str) -> list[str]:
             term = _stems[word] = stem(word)
         out.append(term)
     return out
+
+
+def analysed_tokens(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, term) of each word of `text` as TEXT_ANALYZER reads it (for highlighting)."""
+    for match in _find_word_spans(text):
+        word = match.group().lower()
+        term = _stems.get(word)
+        if term is None:
+            term = _stems[word] = stem(word)
+        yield match.start(), match.end(), term
 
 
 def decode_positions(value: bytes) -> list[int]:

@@ -10,12 +10,11 @@ small segments are ever merged (merge_small_segments). A second writer waits `lo
 seconds on `cablesearch.lock` (which records who holds it), then gets IndexLockedError.
 
 Searching: readers take no lock; one searcher is kept and refreshed when the index changed. Each
-segment's matches are found and scored by matching.SegmentQuery; facets, sort keys and records are
-read per segment once and cached until the segment goes.
+segment's matches are found and scored over its postings arrays (cablesearch.engine); its arrays,
+facet codes and sort keys are loaded once and kept until the segment goes.
 """
 from __future__ import annotations
 
-import heapq
 import json
 import os
 import shutil
@@ -28,23 +27,25 @@ import typing
 from bisect import bisect_right
 from dataclasses import dataclass, fields as dataclass_fields, is_dataclass
 from datetime import datetime, timezone
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 from whoosh import index as whoosh_index, query as wq
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from ._whoosh import ChildSafeMpWriter, FastSegmentWriter, LengthsInMemory, bytes_column, numeric_column
+from ._whoosh import ChildSafeMpWriter, FastSegmentWriter, LengthsInMemory
 from .errors import CablesearchError
 from .fields import (FACETS, FIELDS, Kind, build_schema, classification_level, facet_column, facet_name,
                      field_named, keyword_value)
-from .matching import SegmentQuery
+from .engine.facets import Vocabulary
+from .engine.search import SegmentMatches, SegmentState, count_facets, match_segment, paragraphs_of_hits, top_hits
 from .model import Cable, format_utc, parse_utc
-from .query.paragraph import SameParagraph, matched_paragraphs
+from .query.paragraph import SameParagraph, matched_paragraphs, walk
 from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results,
                       count_facet, hit_snippets)
 
@@ -64,8 +65,7 @@ SMALL_BATCH = 200                       # batches with fewer cables are written 
 POSTING_POOL_MB = 256
 # SORTS and DEFAULT_FACETS (imported above) are defined in results.py, which imports no Whoosh,
 # so the CLI can read them at start-up; `from cablesearch.index import SORTS` works as well.
-_VALUE_SEP = "\x1f"                     # separates values inside a facet column
-FEW_MATCHES = 50                        # facets of under 1/50 of a segment read the matches' values only
+from .engine.facets import VALUE_SEPARATOR as _VALUE_SEP  # separates values inside a facet column
 
 
 class IndexNotFoundError(CablesearchError):
@@ -393,7 +393,8 @@ class CableIndex:
         self._searcher = None
         self._generation = -1
         self._segment_readers: dict[tuple[str, int], Any] = {}
-        self._per_segment: dict[tuple, Any] = {}  # (segment id, what) -> facet values, sort keys
+        self._states: dict[tuple[str, int], SegmentState] = {}  # (segment id, deletions) -> arrays, facets, sort keys
+        self._vocabularies: dict[str, Vocabulary] = {}           # facet -> its values' codes, for all segments
         self._totals: dict[tuple[int, str], list[tuple[str, int]]] = {}
 
     # -- opening ------------------------------------------------------------------------------
@@ -444,7 +445,9 @@ class CableIndex:
                 reader.close()
             self._segment_readers.clear()
             self._searcher = None
-            self._per_segment.clear()
+            for state in self._states.values():
+                state.close()
+            self._states.clear()
 
     def __repr__(self) -> str:
         return f"CableIndex({str(self.path)!r})"
@@ -628,48 +631,47 @@ class CableIndex:
         searcher = self.searcher()
         q = _with_archive_ids(compiled)
         wanted = offset + limit
-        segments = self._segments(searcher)
-        if sort == "relevance":
-            docnums, top = [], []
-            for leaf, base in segments:
-                ids, best = SegmentQuery(q, leaf).ranked(wanted)
-                docnums.append(ids)
-                top.extend((score, base + docnum) for score, docnum in best)
-            top.sort(key=lambda hit: (-hit[0], hit[1]))
-        else:
-            docnums = [SegmentQuery(q, leaf).docnums() for leaf, _ in segments]
-            column = "date" if sort == "date" else "newest_first"  # undated cables last either way
-            top = self._first_by(column, docnums, segments, wanted)
-        facet_counts = {name: self._count(segments, facet_name(name), docnums) for name in facets}
-        hits = self._hits(searcher, segments, q, top[offset:wanted], offset, scored=sort == "relevance")
-        return Results(query=text, total=sum(map(len, docnums)), hits=tuple(hits), facets=facet_counts,
-                       elapsed=time.perf_counter() - start, offset=offset, limit=limit, sort=sort,
-                       warnings=tuple(warnings))
+        scored = sort == "relevance"
+        expansions: dict[int, set[bytes]] = {}
+        parts = [SegmentMatches(leaf, base, state, match_segment(q, leaf, state, scored=scored, expansions=expansions))
+                 for leaf, base, state in self._segments(searcher)]
+        top = top_hits(parts, wanted, sort)
+        facet_counts = count_facets(parts, facets, self._vocabularies, facet_name)
+        hits = self._hits(searcher, parts, q, top[offset:wanted], offset, scored=scored, expansions=expansions)
+        return Results(query=text, total=sum(int(np.count_nonzero(p.match.mask)) for p in parts),
+                       hits=tuple(hits), facets=facet_counts, elapsed=time.perf_counter() - start,
+                       offset=offset, limit=limit, sort=sort, warnings=tuple(warnings))
 
-    def _segments(self, searcher: Searcher) -> list[tuple[Searcher, int]]:
-        """(searcher of one segment, its docnum offset) per segment; none for an empty index."""
-        segments = [(leaf, offset) for leaf, offset in searcher.leaf_searchers()
-                    if leaf.reader().segment() is not None]
-        self._forget_old_segments(segments)
-        return segments
+    def _segments(self, searcher: Searcher) -> list[tuple[Searcher, int, SegmentState]]:
+        """(searcher of one segment, its docnum offset, its kept state) per segment; none for an
+        empty index. State is kept while the segment and its deletions are unchanged."""
+        out, kept = [], {}
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            if reader.segment() is None:
+                continue
+            key = (reader.segment().segment_id(), reader.segment().deleted_count())
+            state = self._states.get(key)
+            if state is None or state.reader is not reader:
+                state = SegmentState.load(reader, self._ix.storage)
+            kept[key] = state
+            out.append((leaf, offset, state))
+        for key, state in self._states.items():
+            if key not in kept and all(state is not s for s in kept.values()):
+                state.close()
+        self._states = kept
+        return out
 
-    def _first_by(self, column: str, docnums, segments, wanted: int) -> list[tuple[float, int]]:
-        """The first `wanted` matches in order of a numeric column (ties by docnum), as (0, docnum)."""
-        if not wanted:
-            return []
-        firsts = []
-        for ids, (leaf, offset) in zip(docnums, segments):
-            keys = self._segment_cache(leaf.reader(), ("sort", column),
-                                       lambda reader: numeric_column(reader, column))
-            firsts.extend((keys[d], offset + d) for d in heapq.nsmallest(wanted, ids, key=keys.__getitem__))
-        return [(0.0, docnum) for _, docnum in heapq.nsmallest(wanted, firsts)]
-
-    def _hits(self, searcher, segments, q, top, offset, *, scored: bool) -> list[Hit]:
+    def _hits(self, searcher, parts, q, top, offset, *, scored: bool, expansions) -> list[Hit]:
         if not top:
             return []
-        terms = _text_terms(q, searcher.reader())
-        docs = {docnum: self._record_at(segments, docnum) for _, docnum in top}
-        exact = matched_paragraphs(q, searcher, list(docs))
+        terms = _text_terms(q, searcher.reader(), expansions)
+        docs = {docnum: self._record_at(parts, docnum) for _, docnum in top}
+        exact = {}
+        if any(isinstance(node, SameParagraph) for node in walk(q)):
+            exact = paragraphs_of_hits(q, parts, list(docs))
+            if exact is None:
+                exact = matched_paragraphs(q, searcher, list(docs))
         hits = []
         for rank, (score, docnum) in enumerate(top, start=offset + 1):
             record = docs[docnum]
@@ -678,50 +680,10 @@ class CableIndex:
             hits.append(_hit(record, rank, float(score) if scored else 0.0, snippets))
         return hits
 
-    def _record_at(self, segments, docnum: int) -> dict[str, Any]:
+    def _record_at(self, parts, docnum: int) -> dict[str, Any]:
         """The stored record of (top-level) document `docnum`."""
-        leaf, base = segments[bisect_right([base for _, base in segments], docnum) - 1]
-        records = self._segment_cache(leaf.reader(), ("record",), lambda reader: reader.column_reader("record"))
-        return decode_record(records[docnum - base])
-
-    def _segment_cache(self, reader, key: tuple, compute: Callable[[Any], Any]) -> Any:
-        """A value computed once per segment (facet values, sort keys), until the segment goes."""
-        full_key = (reader.segment().segment_id(), *key)
-        value = self._per_segment.get(full_key)
-        if value is None:
-            value = self._per_segment[full_key] = compute(reader)
-        return value
-
-    def _facet_values(self, reader, name: str) -> list[tuple[str, ...]]:
-        """Segment docnum -> the values of facet `name`, for every document of one segment."""
-        def read(reader) -> list[tuple[str, ...]]:
-            interned: dict[bytes, tuple[str, ...]] = {}
-            values = []
-            for raw in bytes_column(reader, facet_column(name)):
-                value = interned.get(raw)
-                if value is None:
-                    value = interned[raw] = _facet_split(raw)
-                values.append(value)
-            return values
-        return self._segment_cache(reader, ("facet", name), read)
-
-    def _count(self, segments, name: str, docnums: list[Sequence[int]]) -> list[tuple[str, int]]:
-        return count_facet(chain.from_iterable(self._facet_values_of(leaf.reader(), name, ids)
-                                               for (leaf, _), ids in zip(segments, docnums)))
-
-    def _facet_values_of(self, reader, name: str, ids: Sequence[int]) -> Iterable[tuple[str, ...]]:
-        """The values of facet `name` of documents `ids` of one segment."""
-        if (reader.segment().segment_id(), "facet", name) in self._per_segment or \
-                len(ids) * FEW_MATCHES > reader.doc_count_all():
-            return map(self._facet_values(reader, name).__getitem__, ids)
-        # A few matches: read just theirs (a one-shot query need not read the whole column).
-        column = reader.column_reader(facet_column(name), translate=False)
-        return (_facet_split(column[docnum]) for docnum in ids)
-
-    def _forget_old_segments(self, segments) -> None:
-        live = {leaf.reader().segment().segment_id() for leaf, _ in segments}
-        for key in [k for k in self._per_segment if k[0] not in live]:
-            del self._per_segment[key]
+        part = parts[bisect_right([p.base for p in parts], docnum) - 1]
+        return decode_record(part.state.record(docnum - part.base))
 
     def get(self, reference_id: str) -> Cable | None:
         """The cable with this reference id, exactly as indexed, or None."""
@@ -781,16 +743,11 @@ class CableIndex:
 
     def _all_values(self, name: str) -> list[tuple[str, int]]:
         """Counts of every value of a facet over all live cables (cached until the next commit)."""
-        searcher = self.searcher()
+        self.searcher()
         key = (self._generation, name)
         counts = self._totals.get(key)
         if counts is None:
-            value_lists = []
-            for leaf, _ in self._segments(searcher):
-                reader = leaf.reader()
-                facet = self._facet_values(reader, name)
-                value_lists.extend(v for d, v in enumerate(facet) if not reader.is_deleted(d))
-            counts = count_facet(value_lists)
+            counts = self._search("*", wq.Every(), [], 0, 0, "date", (name,), 0.0).facets[name]
             self._totals = {k: v for k, v in self._totals.items() if k[0] == self._generation}
             self._totals[key] = counts
         return counts
@@ -809,11 +766,6 @@ class CableIndex:
                                   size_bytes=sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()),
                                   segments=len(self._segments(searcher)))
             return _retry(compute)
-
-
-def _facet_split(raw: bytes) -> tuple[str, ...]:
-    """The values of one document's facet column."""
-    return tuple(raw.decode("utf-8").split(_VALUE_SEP)) if raw else ()
 
 
 def _with_archive_ids(q: wq.Query) -> wq.Query:
@@ -851,9 +803,10 @@ def _compile(query: Any, schema) -> tuple[str, wq.Query, list[str]]:
         raise
 
 
-def _text_terms(q: wq.Query, reader) -> dict[str, frozenset[str]]:
-    """The analysed words of the query per text field, with prefixes/wildcards expanded; the body
-    words of para:(...) apart, as "para" (they mark only the paragraphs that para: matched)."""
+def _text_terms(q: wq.Query, reader, expansions: dict[int, set[bytes]] | None = None) -> dict[str, frozenset[str]]:
+    """The analysed words of the query per text field, with prefixes/wildcards expanded (as the
+    search expanded them, where it says); the body words of para:(...) apart, as "para" (they
+    mark only the paragraphs that para: matched)."""
     # Not Query.existing_terms: it reuses its `fieldname` argument as a loop variable and so
     # drops every leaf after the first one of another field.
     found: dict[str, set[str]] = {"body": set(), "subject": set(), "para": set()}
@@ -863,7 +816,11 @@ def _text_terms(q: wq.Query, reader) -> dict[str, frozenset[str]]:
             for child in node.children():
                 collect(child, in_para or isinstance(node, SameParagraph))
             return
-        for fieldname, text in node.expanded_terms(reader, phrases=True):
+        if expansions is not None and id(node) in expansions:
+            pairs = [(node.fieldname, word) for word in expansions[id(node)]]
+        else:
+            pairs = node.expanded_terms(reader, phrases=True)
+        for fieldname, text in pairs:
             key = "para" if in_para and fieldname == "body" else fieldname
             if key in found:
                 found[key].add(text.decode("utf-8") if isinstance(text, bytes) else text)

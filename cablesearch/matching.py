@@ -48,20 +48,24 @@ class SegmentQuery:
             return list(matcher.all_ids()) if matcher.is_active() else []
         return found
 
-    def ranked(self, wanted: int) -> tuple[Sequence[int], list[tuple[float, int]]]:
-        """Every matching docnum, and the `wanted` best as (score, docnum), equal scores in docnum
-        order: by sets and term-by-term sums where they can, else through Whoosh's matcher once."""
+    def scored_matches(self) -> tuple[Sequence[int], Sequence[float]]:
+        """Every matching docnum with its score: by sets and term-by-term sums where they can,
+        else through Whoosh's matcher once."""
         found = self.docnums_by_sets()
         scores = self.scores() if found is not None else None
         if scores is not None:
-            best = heapq.nlargest(wanted, found, key=scores.__getitem__)
-            return found, [(scores[docnum], docnum) for docnum in best]
+            return found, [scores[docnum] for docnum in found]
         ids, values = array("i"), array("d")
         matcher = self.q.matcher(self.searcher, self.searcher.context())
         while matcher.is_active():
             ids.append(matcher.id())
             values.append(matcher.score())
             matcher.next()
+        return ids, values
+
+    def ranked(self, wanted: int) -> tuple[Sequence[int], list[tuple[float, int]]]:
+        """Every matching docnum, and the `wanted` best as (score, docnum), equal scores in docnum order."""
+        ids, values = self.scored_matches()
         best = heapq.nlargest(wanted, range(len(ids)), key=values.__getitem__)
         return ids, [(values[i], ids[i]) for i in best]
 

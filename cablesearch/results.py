@@ -7,10 +7,9 @@ Whoosh is imported only when a snippet is cut, so the CLI can import SORTS and D
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -142,19 +141,6 @@ def count_facet(value_lists: Iterable[Sequence[str]]) -> list[tuple[str, int]]:
 
 # --- snippets ----------------------------------------------------------------------------------
 
-class _Fragments:
-    """A Whoosh formatter that returns the fragments themselves instead of marked-up text."""
-
-    def __call__(self, text, fragments):
-        return fragments
-
-
-@lru_cache(maxsize=1)
-def _fragmenter():
-    from whoosh.highlight import ContextFragmenter
-    return ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_CONTEXT)
-
-
 def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
             marking: str | None = None) -> Snippet | None:
     """The best excerpt of `text` around the words whose analysed form is in `terms`, else None."""
@@ -163,15 +149,61 @@ def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
     lowered = text.lower()  # stemming changes only word endings: skip texts without any stem's start
     if not any(term[:3] in lowered for term in terms):
         return None
-    from whoosh.highlight import highlight
-
-    from .fields import TEXT_ANALYZER
-    fragments = highlight(text, terms, TEXT_ANALYZER, _fragmenter(), _Fragments(), top=1)
-    if not fragments:
+    best = None
+    for fragment in _fragments(text, terms):
+        score = len(fragment[2]) * (len({term for _, _, term in fragment[2]}) * 100 or 1)
+        if best is None or score >= best[0]:  # as Whoosh: of equal scores, the last passage
+            best = (score, fragment)
+    if best is None:
         return None
-    frag = fragments[0]
-    return _snippet(text, frag.startchar, frag.endchar,
-                    [(m.startchar, m.endchar) for m in frag.matches], paragraph, marking)
+    start, end, matches = best[1]
+    return _snippet(text, start, end, [(s, e) for s, e, _ in matches], paragraph, marking)
+
+
+def _count_matches(text: str, terms: frozenset[str]) -> int:
+    """How many words of `text` have their analysed form in `terms`."""
+    if not terms or not text:
+        return 0
+    lowered = text.lower()
+    if not any(term[:3] in lowered for term in terms):
+        return 0
+    from .fields import analyse_words
+    return sum(1 for term in analyse_words(text) if term in terms)
+
+
+def _fragments(text: str, terms: frozenset[str]):
+    """(start, end, matched tokens) of each passage around matched words: Whoosh's
+    ContextFragmenter (SNIPPET_CHARS long at most, SNIPPET_CONTEXT characters of context) over the
+    tokens of fields.TEXT_ANALYZER, without building its token objects."""
+    from .fields import analysed_tokens
+    maxchars, surround = SNIPPET_CHARS, SNIPPET_CONTEXT
+    first, firsts, countdown, matched, current, endchar = None, deque(), -1, [], 0, None
+    for startchar, endchar, term in analysed_tokens(text):
+        length = endchar - startchar
+        hit = term in terms
+        if countdown < 0 and not hit:
+            firsts.append(startchar)
+            while firsts and endchar - firsts[0] > surround:
+                firsts.popleft()
+        elif current + length > maxchars:
+            countdown = 0
+        elif hit:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            matched.append((startchar, endchar, term))
+        if countdown >= 0:
+            current += length
+            countdown -= length
+            if countdown <= 0:
+                yield first, endchar, matched
+                first, firsts, matched, current = None, deque(), [], 0
+    if matched:
+        yield first, endchar, matched
 
 
 def lead(text: str, *, paragraph: int | None = None, marking: str | None = None) -> Snippet:
@@ -211,16 +243,28 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
     """
     paragraphs = _paragraphs(record)
     exact = set(exact_paragraphs)
-    candidates = []
+    # A passage holds at most its paragraph's matches, so paragraphs are cut in order of their
+    # counts, and cutting stops once no paragraph left can beat the best SNIPPETS_PER_HIT.
+    bounds = []
     for order, (number, marking, text) in enumerate(paragraphs):
         terms = text_terms | para_terms if order in exact else text_terms
+        count = _count_matches(text, terms)
+        if count or order in exact:
+            bounds.append((order not in exact, -count, order, terms))
+    bounds.sort(key=lambda b: b[:3])
+    candidates = []
+    for not_exact, most, order, terms in bounds:
+        if len(candidates) >= SNIPPETS_PER_HIT and (not_exact, most, order) > candidates[SNIPPETS_PER_HIT - 1][:3]:
+            break
+        number, marking, text = paragraphs[order]
         snippet = excerpt(text, terms, paragraph=number, marking=marking)
-        if snippet is None and order in exact:
+        if snippet is None and not not_exact:
             snippet = lead(text, paragraph=number, marking=marking)
         if snippet is not None:
-            candidates.append((order not in exact, -len(snippet.matches), order, snippet))
+            candidates.append((not_exact, -len(snippet.matches), order, snippet))
+            candidates.sort(key=lambda c: c[:3])
     if candidates:
-        best = sorted(candidates, key=lambda c: c[:3])[:SNIPPETS_PER_HIT]
+        best = candidates[:SNIPPETS_PER_HIT]
         return tuple(c[3] for c in sorted(best, key=lambda c: c[2]))
     subject = record.get("subject") or ""
     snippet = excerpt(subject, subject_terms)

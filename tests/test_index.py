@@ -661,6 +661,6 @@ def test_small_segments_merge_in_tens_and_large_ones_never(tmp_path, monkeypatch
             ix.add([make_cable(f"09PARIS{n}", "2009-02-01", "PARIS", "Embassy Paris", "UNCLASSIFIED", "PHUM",
                                f"SMALL {n}")], procs=1)
         with ix._lock:
-            sizes = sorted(leaf.doc_count_all() for leaf, _ in ix._segments(ix.searcher()))
+            sizes = sorted(leaf.doc_count_all() for leaf, _, _ in ix._segments(ix.searcher()))
         assert sizes == [1, 3, 11]
         assert ix.search("tag:PHUM", limit=0).total == 15

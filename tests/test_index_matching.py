@@ -1,4 +1,4 @@
-"""SegmentQuery (sets of docnums, term-by-term scores) against Whoosh's own matchers.
+"""The engine (arrays) and SegmentQuery (sets of docnums, term-by-term scores) against Whoosh's own matchers.
 
 Searches count matches with sets and sum scores term by term instead of stepping Whoosh's matchers;
 both must give exactly the matchers' documents and, to rounding, their scores. Checked segment by
@@ -17,6 +17,8 @@ import pytest
 from whoosh import query as wq
 
 from cablesearch import CableIndex
+from cablesearch.engine.matching import ArrayQuery
+from cablesearch.engine.scoring import Unsupported
 from cablesearch.matching import SegmentQuery
 from cablesearch.index import _with_archive_ids
 from cablesearch.query import compile_query
@@ -28,7 +30,12 @@ QUERIES = [
     '"the the"', "para:(marking:S Iran)", 'para:("human rights" -Azerbaijan)', "para:(-marking:U)",
     "date:2007-01..2007-06 Iran", "class:>=SECRET", "subject:Belarus^2 Minsk", "(Chavez OR Medvedev)^3 oil",
     "id:07BAKU*", "07BAKU595", "to:STATE tag:PREL", '"human rights"~3 Belarus', "Lukashenko Belarus Minsk",
+    '"the government of"', '"according to"', "China Taiwan arms", '"of the" -"in the"', '"human rights" tag:PREL',
+    "para:(Iran nuclear)", 'para:("prime minister" Iran)', "para:(bel* OR Minsk) -tag:PHUM", "para:(Iran OR Iraq -marking:U)",
+    "-(Iran OR Iraq)", "subject:(Iran nuclear)", "(Iran OR Iraq) AND NOT tag:PREL", "signer:DERSE",
+    '"Aliyev Lukashenko"~10', '"nuclear program Iran"~4', 'para:("Iran nuclear"~3 -marking:U)',
 ]
+ARRAYS_CANNOT: set[str] = set()  # queries that go through Whoosh's matchers
 
 
 def whoosh_matches(q, leaf) -> dict[int, float]:
@@ -46,9 +53,10 @@ def check_against_whoosh(index: CableIndex, text: str) -> int:
     q = _with_archive_ids(compile_query(text))
     total = 0
     with index._lock:
-        for leaf, _ in index._segments(index.searcher()):
+        for leaf, _, state in index._segments(index.searcher()):
             expected = whoosh_matches(q, leaf)
             live = {d: s for d, s in expected.items() if not leaf.reader().is_deleted(d)}
+            check_arrays(q, leaf, state, live, text)
             evaluated = SegmentQuery(q, leaf)
             assert evaluated.docnums() == sorted(live), text
             by_sets = evaluated.docnums_by_sets()
@@ -60,6 +68,24 @@ def check_against_whoosh(index: CableIndex, text: str) -> int:
                 assert wrong == [], f"{text}: {len(wrong)} scores differ, e.g. {wrong[0]}: {scores[wrong[0]]} != {live[wrong[0]]}"
             total += len(live)
     return total
+
+
+def check_arrays(q, leaf, state, live: dict[int, float], text: str) -> None:
+    """The array engine finds exactly Whoosh's live matches, with its scores to 1e-6."""
+    assert state.arrays is not None, "every segment written by this version has postings arrays"
+    try:
+        found = ArrayQuery(state.arrays, leaf).run(q)
+    except Unsupported:
+        assert text in ARRAYS_CANNOT, f"{text}: the arrays could not evaluate it"
+        return
+    assert text not in ARRAYS_CANNOT
+    docs = found.mask.nonzero()[0].tolist()
+    assert docs == sorted(live), text
+    if not any(isinstance(node, wq.MultiTerm) for node in walk(q)):
+        wrong = [d for d in docs if not math.isclose(found.scores[d], live[d], rel_tol=1e-6, abs_tol=1e-9)]
+        assert wrong == [], f"{text}: {len(wrong)} scores differ, e.g. {wrong[0]}: {found.scores[wrong[0]]} != {live[wrong[0]]}"
+    unscored = ArrayQuery(state.arrays, leaf, scored=False).run(q)
+    assert unscored.mask.nonzero()[0].tolist() == docs
 
 
 @pytest.mark.parametrize("text", QUERIES)

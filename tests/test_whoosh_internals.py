@@ -8,7 +8,7 @@ from cablesearch.fields import FACETS, facet_column
 
 def segment_readers(index: CableIndex):
     with index._lock:
-        return [leaf.reader() for leaf, _ in index._segments(index.searcher())]
+        return [leaf.reader() for leaf, _, _ in index._segments(index.searcher())]
 
 
 def test_columns_read_whole_equal_whooshs_reads_per_document(small_index):

@@ -1,0 +1,73 @@
+"""Facet counts and sort keys over arrays: each segment's facet values as integer codes.
+
+A facet column holds, per document, its values (tags, origin, year ...). Each segment's column is
+read once into codes of one vocabulary shared by all segments (so counts add up as arrays) and
+offsets per document; counting the matches of a query is then one bincount per segment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+VALUE_SEPARATOR = "\x1f"  # between the values of one document in a facet column (index.py writes them)
+
+
+class Vocabulary:
+    """Facet values and their codes, shared by every segment of an index, growing as segments come."""
+
+    def __init__(self):
+        self.values: list[str] = []
+        self._codes: dict[bytes, int] = {}
+
+    def code(self, value: bytes) -> int:
+        found = self._codes.get(value)
+        if found is None:
+            found = self._codes[value] = len(self.values)
+            self.values.append(value.decode("utf-8"))
+        return found
+
+
+@dataclass(frozen=True)
+class FacetColumn:
+    """One facet of one segment: document d's values are codes[starts[d]:starts[d + 1]]."""
+    starts: np.ndarray
+    codes: np.ndarray
+
+    @classmethod
+    def build(cls, raw_values: list[bytes], vocabulary: Vocabulary) -> "FacetColumn":
+        sep = VALUE_SEPARATOR.encode("utf-8")
+        by_raw: dict[bytes, list[int]] = {}
+        counts = np.zeros(len(raw_values) + 1, np.int64)
+        codes: list[int] = []
+        for docnum, raw in enumerate(raw_values):
+            if not raw:
+                continue
+            found = by_raw.get(raw)
+            if found is None:
+                found = by_raw[raw] = [vocabulary.code(v) for v in raw.split(sep)]
+            codes.extend(found)
+            counts[docnum + 1] = len(found)
+        return cls(np.cumsum(counts), np.array(codes, np.int32))
+
+    def count(self, mask: np.ndarray, size: int) -> np.ndarray:
+        """Counts per code (an array of `size`) over the documents of `mask`."""
+        lengths = np.diff(self.starts)
+        matches = int(np.count_nonzero(mask))
+        if matches * 8 < len(mask):  # a few matches: gather their values only
+            docs = np.flatnonzero(mask)
+            counts = lengths[docs]
+            firsts = np.cumsum(counts) - counts
+            index = np.repeat(self.starts[docs] - firsts, counts) + np.arange(int(counts.sum()))
+            chosen = self.codes[index]
+        else:
+            chosen = self.codes[np.repeat(mask, lengths)]
+        return np.bincount(chosen, minlength=size)
+
+
+def ranked_counts(counts: np.ndarray, vocabulary: Vocabulary) -> list[tuple[str, int]]:
+    """(value, count) for every value counted, most frequent first, ties by value."""
+    codes = np.flatnonzero(counts)
+    pairs = [(vocabulary.values[c], int(n)) for c, n in zip(codes.tolist(), counts[codes].tolist())]
+    pairs.sort(key=lambda kv: (-kv[1], kv[0]))
+    return pairs

@@ -1,0 +1,402 @@
+"""A compiled `whoosh.query` evaluated over one segment's postings arrays.
+
+Matches are boolean masks over the segment's documents (And/Or/Not are mask operations, a term
+sets its docnums); scores are dense arrays summed as Whoosh's matchers sum them. Phrases start
+from the word with the fewest positions among the documents that hold every word and probe the
+others at their offsets (binary searches over the probed word's positions); para:(...) works on
+(document, paragraph) keys: And/Or/Not of its parts become intersections, unions and differences
+of sorted key arrays. Python runs once per query part, NumPy per posting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.util.numeric import byte_to_length
+
+from ..fields import ANY_PARAGRAPH, PARAGRAPH_SHIFT
+from ..query.paragraph import SameParagraph, paragraph_candidates
+from .postings import EMPTY_TERM, SegmentPostings, TermPostings
+from .scoring import Unsupported, term_scores
+
+_LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], np.float64)  # Whoosh's length byte
+PARAGRAPH_BITS = 12                 # (docnum << PARAGRAPH_BITS) | paragraph: one key per paragraph
+_EVERY_PARAGRAPH = ("marking", ANY_PARAGRAPH.encode("utf-8"))
+
+
+@dataclass
+class Segment:
+    """What searches need of one segment, loaded once: its postings arrays, which documents are
+    live, and the field lengths BM25F divides by."""
+    reader: object
+    postings: SegmentPostings
+    live: np.ndarray                 # bool per docnum: False for deleted documents
+    _lengths: dict
+
+    @classmethod
+    def load(cls, reader, postings: SegmentPostings) -> "Segment":
+        count = reader.doc_count_all()
+        live = np.ones(count, bool)
+        if reader.has_deletions():
+            live[np.fromiter(reader.deleted_docs_set, np.int64)] = False
+        return cls(reader, postings, live, {})
+
+    @property
+    def doc_count(self) -> int:
+        return len(self.live)
+
+    def lengths(self, fieldname: str) -> np.ndarray | None:
+        """Each document's length in a scored field (as Whoosh stores it: one byte, approximate)."""
+        if fieldname not in self._lengths:
+            stored = self.reader._perdoc.length_bytes(fieldname)
+            self._lengths[fieldname] = None if stored is None else _LENGTHS[np.frombuffer(stored, np.uint8)]
+        return self._lengths[fieldname]
+
+
+@dataclass
+class Match:
+    """A query part's matches in a segment: a mask over docnums, and their scores where asked."""
+    mask: np.ndarray
+    scores: np.ndarray | None = None
+
+
+class ArrayQuery:
+    """Evaluates a compiled query on one segment; raises Unsupported for what it cannot."""
+
+    def __init__(self, segment: Segment, searcher, *, scored: bool = True,
+                 expansions: dict[int, set[bytes]] | None = None):
+        self.segment, self.searcher, self.scored = segment, searcher, scored
+        self.expansions = expansions
+        self.n = segment.doc_count
+        self._schema = searcher.schema
+
+    # -- entry points ---------------------------------------------------------------------------
+    def run(self, q: wq.Query) -> Match:
+        """The live documents matching q, with their scores if the query was made `scored`."""
+        found = self._eval(q, None)
+        found.mask &= self.segment.live
+        return found
+
+    def paragraphs(self, q: wq.Query, docnums: np.ndarray) -> dict[int, set[int]]:
+        """For the documents `docnums`, the paragraphs where a para:(...) of q holds (for snippets)."""
+        within = self._mask(docnums)
+        keys = [self._paragraph_keys(node.child, within) for node in _walk(q) if isinstance(node, SameParagraph)]
+        out: dict[int, set[int]] = {}
+        if keys:
+            found = np.unique(np.concatenate(keys))
+            for doc, para in zip((found >> PARAGRAPH_BITS).tolist(), (found & ((1 << PARAGRAPH_BITS) - 1)).tolist()):
+                out.setdefault(doc, set()).add(para)
+        return out
+
+    # -- matches and scores ---------------------------------------------------------------------
+    def _eval(self, q: wq.Query, within: np.ndarray | None) -> Match:
+        """q's matches (deleted documents included); positions are read only in `within`."""
+        kind = type(q)
+        if kind is wq.Term:
+            return self._term(q.fieldname, q.text, q.boost)
+        if kind is wq.Every and not q.fieldname:
+            return Match(np.ones(self.n, bool), np.full(self.n, float(q.boost)) if self.scored else None)
+        if q is wq.NullQuery or kind is type(wq.NullQuery):
+            return self._empty()
+        if kind is wq.Phrase and self._positional(q.fieldname):
+            return self._phrase(q, within)
+        if isinstance(q, SameParagraph):
+            return self._same_paragraph(q, within)
+        if isinstance(q, wq.MultiTerm):
+            return self._multiterm(q)
+        if kind is wq.Or:
+            return self._or(q, within)
+        if kind is wq.And:
+            return self._and(q, within)
+        raise Unsupported(kind.__name__)
+
+    def _empty(self) -> Match:
+        return Match(np.zeros(self.n, bool), np.zeros(self.n) if self.scored else None)
+
+    def _mask(self, docnums: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.n, bool)
+        mask[docnums] = True
+        return mask
+
+    def _postings(self, fieldname: str, text) -> TermPostings:
+        if fieldname not in self._schema:
+            return EMPTY_TERM
+        if isinstance(text, str):
+            text = self._schema[fieldname].to_bytes(text)
+        return self.segment.postings.term(fieldname, text)
+
+    def _positional(self, fieldname: str) -> bool:
+        return fieldname in self._schema and self._schema[fieldname].format.supports("positions")
+
+    def _term_scores(self, fieldname: str, text, postings: TermPostings) -> np.ndarray:
+        """Dense scores of one term (zero where it does not match)."""
+        scores = np.zeros(self.n)
+        if len(postings.docs):
+            btext = text if isinstance(text, bytes) else self._schema[fieldname].to_bytes(text)
+            weights = postings.frequencies * self._schema[fieldname].format.field_boost
+            scores[postings.docs] = term_scores(self.searcher, fieldname, btext, postings.docs,
+                                                weights, self.segment.lengths(fieldname))
+        return scores
+
+    def _term(self, fieldname: str, text, boost: float = 1.0) -> Match:
+        postings = self._postings(fieldname, text)
+        mask = self._mask(postings.docs)
+        if not self.scored:
+            return Match(mask)
+        scores = self._term_scores(fieldname, text, postings)
+        return Match(mask, scores * boost if boost != 1.0 else scores)
+
+    def _expand(self, q: wq.MultiTerm) -> list[bytes]:
+        """The terms a prefix, wildcard, fuzzy term or range stands for in this segment (noted in
+        `expansions` too, for highlighting)."""
+        if type(q) is wq.FuzzyTerm and q.fieldname in self._schema:
+            words = self.segment.postings.terms_near(q.fieldname, q.text, q.maxdist, q.prefixlength)
+        else:
+            words = [word for word in q._btexts(self.segment.reader) if word]
+        if self.expansions is not None:
+            self.expansions.setdefault(id(q), set()).update(words)
+        return words
+
+    def _multiterm(self, q: wq.MultiTerm) -> Match:
+        """A prefix, wildcard, fuzzy term or range: the union of the terms it expands to."""
+        words = self._expand(q)
+        lists = [self._postings(q.fieldname, word) for word in words]
+        mask = self._mask(np.concatenate([p.docs for p in lists])) if lists else np.zeros(self.n, bool)
+        if not self.scored:
+            return Match(mask)
+        if len(words) == 1:  # as Whoosh: one term is scored as a Term, without the boost
+            return Match(mask, self._term_scores(q.fieldname, words[0], lists[0]))
+        if q.constantscore:  # as documented: the boost (Whoosh's matchers vary by union type)
+            return Match(mask, np.where(mask, float(q.boost), 0.0))
+        scores = np.zeros(self.n)
+        for word, postings in zip(words, lists):
+            scores += self._term_scores(q.fieldname, word, postings)
+        return Match(mask, _boosted(scores, q.boost))
+
+    def _or(self, q: wq.Or, within: np.ndarray | None) -> Match:
+        parts = [self._eval(sub, within) for sub in q.subqueries]
+        if not parts:
+            return self._empty()
+        mask = parts[0].mask.copy()
+        for part in parts[1:]:
+            mask |= part.mask
+        if not self.scored:
+            return Match(mask)
+        scores = parts[0].scores.copy()
+        for part in parts[1:]:
+            scores += part.scores
+        return Match(mask, _boosted(scores, q.boost) if len(parts) > 1 else scores)
+
+    def _and(self, q: wq.And, within: np.ndarray | None) -> Match:
+        """Its parts without positions first, then those with positions, read only where the
+        others left documents; then the NOTs taken off."""
+        included = [sub for sub in q.subqueries if not isinstance(sub, wq.Not)]
+        excluded = [sub.query for sub in q.subqueries if isinstance(sub, wq.Not)]
+        if not included:
+            raise Unsupported("a NOT alone")
+        included.sort(key=_needs_positions)
+        mask = None if within is None else within.copy()
+        parts = []
+        for sub in included:
+            part = self._eval(sub, mask)
+            parts.append(part)
+            mask = part.mask.copy() if mask is None else mask & part.mask
+        for sub in excluded:
+            if mask.any():
+                mask &= ~self._eval_unscored(sub, mask).mask
+        if not self.scored:
+            return Match(mask)
+        if len(q.subqueries) == 1:  # as Whoosh: a one-part compound's boost is not applied
+            return Match(mask, np.where(mask, parts[0].scores, 0.0))
+        scores = np.zeros(self.n)
+        for part in parts:
+            scores += part.scores
+        scores += len(excluded)  # Whoosh scores a NOT's inverse matcher 1.0
+        return Match(mask, np.where(mask, _boosted(scores, q.boost), 0.0))
+
+    def _eval_unscored(self, q: wq.Query, within: np.ndarray | None) -> Match:
+        scored, self.scored = self.scored, False
+        try:
+            return self._eval(q, within)
+        finally:
+            self.scored = scored
+
+    # -- phrases --------------------------------------------------------------------------------
+    def _phrase(self, q: wq.Phrase, within: np.ndarray | None) -> Match:
+        """Documents where the words stand at consecutive positions (Whoosh's Phrase, slop 1);
+        scored as Whoosh does: the sum of the words' scores, times the boost."""
+        docs, _ = self._phrase_starts(q.fieldname, q.words, within, q.slop)
+        mask = self._mask(docs)
+        if not self.scored:
+            return Match(mask)
+        scores = np.zeros(self.n)
+        for word in q.words:
+            scores += self._term_scores(q.fieldname, word, self._postings(q.fieldname, word))
+        return Match(mask, np.where(mask, _boosted(scores, q.boost), 0.0))
+
+    def _phrase_starts(self, fieldname: str, words, within: np.ndarray | None,
+                       slop: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """(docnum, start position) of every occurrence of the phrase, sorted, in documents `within`."""
+        lists = [self._postings(fieldname, word) for word in words]
+        candidates = np.ones(self.n, bool) if within is None else within.copy()
+        for postings in lists:
+            candidates &= self._mask(postings.docs)
+        if not candidates.any():
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if slop != 1:
+            return _near(lists, candidates, slop)
+        # The anchor: the word with the fewest positions in the candidates.
+        counts = [int(np.sum(p.frequencies[candidates[p.docs]])) for p in lists]
+        anchor = int(np.argmin(counts))
+        docs, positions = _gather(lists[anchor], candidates)
+        starts = positions - anchor
+        for offset in sorted(range(len(words)), key=counts.__getitem__):
+            if offset == anchor or not len(docs):
+                continue
+            keep = _holds_at(lists[offset], docs, starts + offset)
+            docs, starts = docs[keep], starts[keep]
+        return docs, starts
+
+    # -- para:(...) -----------------------------------------------------------------------------
+    def _same_paragraph(self, q: SameParagraph, within: np.ndarray | None) -> Match:
+        """Cables with a paragraph where q's child holds; scored as its candidates are."""
+        candidates = self._eval(paragraph_candidates(q.child), within)
+        mask = candidates.mask if within is None else candidates.mask & within
+        keys = self._paragraph_keys(q.child, mask)
+        mask = self._mask((keys >> PARAGRAPH_BITS).astype(np.int64))
+        if not self.scored:
+            return Match(mask)
+        return Match(mask, np.where(mask, _boosted(candidates.scores, q.boost), 0.0))
+
+    def _paragraph_keys(self, q: wq.Query, within: np.ndarray) -> np.ndarray:
+        """Sorted unique (docnum << 12 | paragraph) keys where q holds, in documents `within`."""
+        kind = type(q)
+        if kind is wq.And:
+            included = [sub for sub in q.subqueries if not isinstance(sub, wq.Not)]
+            excluded = [sub.query for sub in q.subqueries if isinstance(sub, wq.Not)]
+            keys = self._every_paragraph(within) if not included else None
+            for sub in sorted(included, key=_needs_positions):
+                part = self._paragraph_keys(sub, within)
+                keys = part if keys is None else np.intersect1d(keys, part, assume_unique=True)
+                if not len(keys):
+                    return keys
+                within = within & self._mask((keys >> PARAGRAPH_BITS).astype(np.int64))
+            for sub in excluded:
+                keys = np.setdiff1d(keys, self._paragraph_keys(sub, within), assume_unique=True)
+            return keys
+        if kind is wq.Or:
+            parts = [self._paragraph_keys(sub, within) for sub in q.subqueries]
+            return np.unique(np.concatenate(parts)) if parts else _NO_KEYS
+        if kind is wq.Not:
+            return np.setdiff1d(self._every_paragraph(within), self._paragraph_keys(q.query, within),
+                                assume_unique=True)
+        if q is wq.NullQuery or kind is type(wq.NullQuery):
+            return _NO_KEYS
+        if kind is wq.Term and self._positional(q.fieldname):
+            docs, positions = _gather(self._postings(q.fieldname, q.text), within)
+            return _keys(docs, positions)
+        if kind is wq.Phrase and self._positional(q.fieldname):
+            return _keys(*self._phrase_starts(q.fieldname, q.words, within, q.slop))
+        if isinstance(q, wq.MultiTerm) and self._positional(q.fieldname):
+            words = self._expand(q)
+            parts = [_keys(*_gather(self._postings(q.fieldname, word), within)) for word in words]
+            return np.unique(np.concatenate(parts)) if parts else _NO_KEYS
+        raise Unsupported(f"{kind.__name__} inside para:")
+
+    def _every_paragraph(self, within: np.ndarray) -> np.ndarray:
+        return _keys(*_gather(self._postings(*_EVERY_PARAGRAPH), within))
+
+
+_NO_KEYS = np.zeros(0, np.int64)
+
+
+def _keys(docs: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    keys = (docs.astype(np.int64) << PARAGRAPH_BITS) | (positions.astype(np.int64) >> PARAGRAPH_SHIFT)
+    return np.unique(keys)
+
+
+def _gather(postings: TermPostings, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(docnum, position) of every position of a term in the documents `within`, in posting order."""
+    return _gather_postings(postings, np.flatnonzero(within[postings.docs]))
+
+
+def _gather_postings(postings: TermPostings, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(docnum, position) of every position of the postings `chosen` (indexes, ascending)."""
+    if not len(chosen):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ends = postings.ends[chosen].astype(np.int64)
+    starts = postings.starts[chosen].astype(np.int64)
+    counts = ends - starts
+    total = int(counts.sum())
+    firsts = np.cumsum(counts) - counts                     # where each posting's run starts in the output
+    index = np.repeat(starts - firsts, counts) + np.arange(total)
+    return np.repeat(postings.docs[chosen].astype(np.int64), counts), postings.positions[index].astype(np.int64)
+
+
+def _near(lists: list[TermPostings], candidates: np.ndarray, slop: int) -> tuple[np.ndarray, np.ndarray]:
+    """(docnum, start) of the spans where each word follows the previous one within `slop`
+    positions, in order (Whoosh's Phrase with slop: SpanNear2, ordered, mindist 1)."""
+    docs, starts = _gather(lists[0], candidates)
+    ends = starts
+    for postings in lists[1:]:
+        if not len(docs):
+            break
+        word_docs, word_positions = _gather(postings, candidates)
+        keys = (word_docs << 32) | word_positions
+        lo = np.searchsorted(keys, (docs << 32) | (ends + 1))
+        hi = np.searchsorted(keys, (docs << 32) | (ends + slop), side="right")
+        counts = hi - lo
+        firsts = np.cumsum(counts) - counts
+        index = np.repeat(lo - firsts, counts) + np.arange(int(counts.sum()))
+        spans = np.unique(np.stack([np.repeat(docs, counts), np.repeat(starts, counts), word_positions[index]]), axis=1)
+        docs, starts, ends = spans
+    return docs, starts
+
+
+def _holds_at(postings: TermPostings, docs: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """For each (docnum, position) probe, sorted: does the term stand there? (The probed
+    documents must hold the term.) Either all of the term's positions in the probed documents are
+    read and the probes looked up among them, or, where those are many times more than the probes,
+    each probe is found by binary search within its document's positions."""
+    at = np.searchsorted(postings.docs, docs)
+    lo = postings.starts[at].astype(np.int64)
+    hi = postings.ends[at].astype(np.int64)
+    if not len(lo):
+        return np.zeros(0, bool)
+    steps = int(np.max(hi - lo)).bit_length()
+    unique_at = np.unique(at)
+    to_read = int(np.sum(postings.ends[unique_at].astype(np.int64) - postings.starts[unique_at]))
+    if to_read <= 2 * steps * len(lo):
+        within = np.zeros(len(postings.docs), bool)
+        within[unique_at] = True
+        word_docs, word_positions = _gather_postings(postings, np.flatnonzero(within))
+        keys = (word_docs << 32) | word_positions
+        probes = (docs << 32) | positions
+        found = np.searchsorted(keys, probes)
+        return (found < len(keys)) & (keys[np.minimum(found, len(keys) - 1)] == probes)
+    end = hi.copy()
+    values = postings.positions
+    last = len(values) - 1
+    for _ in range(steps):
+        open_ = lo < hi
+        mid = (lo + hi) >> 1
+        less = open_ & (values[np.minimum(mid, last)] < positions)
+        lo = np.where(less, mid + 1, lo)
+        hi = np.where(open_ & ~less, mid, hi)
+    return (lo < end) & (values[np.minimum(lo, last)] == positions)
+
+
+def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:
+    return scores * boost if boost != 1.0 else scores
+
+
+def _walk(q: wq.Query):
+    yield q
+    for child in q.children():
+        yield from _walk(child)
+
+
+def _needs_positions(q: wq.Query) -> bool:
+    return any(isinstance(node, (wq.Phrase, SameParagraph)) for node in _walk(q))

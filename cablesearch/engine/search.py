@@ -1,0 +1,150 @@
+"""One search over every segment of an index: matches, the top hits, facet counts.
+
+Each segment is evaluated over its postings arrays (matching.ArrayQuery); a segment without them
+(built by an older version) or a query part they cannot evaluate (a phrase with slop) goes through
+Whoosh's matchers instead (cablesearch.matching). The results of all segments meet as arrays:
+counts add up, the top hits of each segment compete by (score, docnum), facet counts are summed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+from whoosh import query as wq
+
+from .._whoosh import bytes_column, numeric_column
+from ..fields import facet_column
+from .facets import FacetColumn, Vocabulary, ranked_counts
+from .matching import ArrayQuery, Match, Segment
+from .postings import open_segment_postings
+from .scoring import Unsupported, best
+
+
+@dataclass
+class SegmentState:
+    """What is kept of one segment between searches: its arrays, facet codes and sort keys."""
+    reader: object
+    arrays: Segment | None
+    facets: dict[str, FacetColumn] = field(default_factory=dict)
+    sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
+    _records: object = None
+
+    @classmethod
+    def load(cls, reader, storage) -> "SegmentState":
+        postings = open_segment_postings(storage, reader.segment())
+        return cls(reader, Segment.load(reader, postings) if postings is not None else None)
+
+    def facet(self, name: str, vocabulary: Vocabulary) -> FacetColumn:
+        column = self.facets.get(name)
+        if column is None:
+            column = self.facets[name] = FacetColumn.build(bytes_column(self.reader, facet_column(name)), vocabulary)
+        return column
+
+    def sort_key(self, column: str) -> np.ndarray:
+        keys = self.sort_keys.get(column)
+        if keys is None:
+            keys = self.sort_keys[column] = np.asarray(numeric_column(self.reader, column))
+        return keys
+
+    def record(self, docnum: int) -> bytes:
+        """The stored (compressed JSON) record of a document."""
+        if self._records is None:
+            self._records = self.reader.column_reader("record")
+        return self._records[docnum]
+
+    def close(self) -> None:
+        if self.arrays is not None:
+            self.arrays.postings.close()
+
+
+@dataclass
+class SegmentMatches:
+    """One segment's part of a search: its searcher, docnum offset and matches."""
+    searcher: object
+    base: int
+    state: SegmentState
+    match: Match
+
+
+def match_segment(q: wq.Query, searcher, state: SegmentState, *, scored: bool,
+                  expansions: dict[int, set[bytes]] | None = None) -> Match:
+    """q's live matches in one segment, by its arrays where they can, else by Whoosh's matchers.
+    `expansions` collects the terms each prefix, wildcard or fuzzy term stood for."""
+    if state.arrays is not None:
+        try:
+            return ArrayQuery(state.arrays, searcher, scored=scored, expansions=expansions).run(q)
+        except Unsupported:
+            pass
+    from ..matching import SegmentQuery  # the matchers' path: old segments, phrases with slop
+    count = state.reader.doc_count_all()
+    mask = np.zeros(count, bool)
+    query = SegmentQuery(q, searcher)
+    if not scored:
+        mask[np.asarray(query.docnums(), np.int64)] = True
+        return Match(mask)
+    ids, values = query.scored_matches()
+    ids = np.asarray(ids, np.int64)
+    scores = np.zeros(count)
+    mask[ids] = True
+    scores[ids] = np.asarray(values, np.float64)
+    return Match(mask, scores)
+
+
+def top_hits(parts: Sequence[SegmentMatches], wanted: int, sort: str) -> list[tuple[float, int]]:
+    """The `wanted` first matches over all segments as (score, global docnum): by score (ties by
+    docnum) for relevance, else by the date column of `sort` (ties by docnum; score 0)."""
+    if not wanted:
+        return []
+    keys, docnums = [], []
+    for part in parts:
+        docs = np.flatnonzero(part.match.mask)
+        if sort == "relevance":
+            values = part.match.scores[docs]
+        else:
+            values = part.state.sort_key("date" if sort == "date" else "newest_first")[docs]
+        chosen = best(values, docs, wanted, descending=sort == "relevance")
+        keys.append(values[chosen])
+        docnums.append(docs[chosen] + part.base)
+    if not keys:
+        return []
+    keys_all, docs_all = np.concatenate(keys), np.concatenate(docnums)
+    chosen = best(keys_all, docs_all, wanted, descending=sort == "relevance")
+    scores = keys_all[chosen].tolist() if sort == "relevance" else [0.0] * len(chosen)
+    return list(zip(scores, docs_all[chosen].tolist()))
+
+
+def count_facets(parts: Sequence[SegmentMatches], names: Sequence[str], vocabularies: dict[str, Vocabulary],
+                 facet_of: Callable[[str], str]) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts over the matches of every segment, each as (value, count) most frequent first."""
+    out = {}
+    for name in names:
+        column_name = facet_of(name)
+        vocabulary = vocabularies.setdefault(column_name, Vocabulary())
+        columns = [part.state.facet(column_name, vocabulary) for part in parts]  # may grow the vocabulary
+        size = len(vocabulary.values)
+        counts = np.zeros(size, np.int64)
+        for part, column in zip(parts, columns):
+            if part.match.mask.any():
+                counts += column.count(part.match.mask, size)
+        out[name] = ranked_counts(counts, vocabulary)
+    return out
+
+
+def paragraphs_of_hits(q: wq.Query, parts: Sequence[SegmentMatches], docnums: Sequence[int]) -> dict[int, set[int]] | None:
+    """For top hits (global docnums), the paragraphs where q's para:(...) holds; None where a
+    segment has no arrays or the arrays cannot say (the caller asks Whoosh's matchers)."""
+    out: dict[int, set[int]] = {}
+    wanted = np.asarray(sorted(docnums), np.int64)
+    for part in parts:
+        docs = wanted[(wanted >= part.base) & (wanted < part.base + len(part.match.mask))] - part.base
+        if not len(docs):
+            continue
+        if part.state.arrays is None:
+            return None
+        try:
+            found = ArrayQuery(part.state.arrays, part.searcher, scored=False).paragraphs(q, docs)
+        except Unsupported:
+            return None
+        out.update({part.base + doc: paras for doc, paras in found.items()})
+    return out
