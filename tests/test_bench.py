@@ -320,3 +320,36 @@ def test_report_states_ratios_and_verdicts(tmp_path):
     assert "| 1 | words | `Lukashenko` |  | 10.0 (3) | 12.0 (3) |" in text
     assert "step 'rg queries' failed: rg failed" in text
     assert "Projection, not a measurement" in text
+
+
+@needs_corpus
+def test_fts5_counts_equal_ours_on_a_generated_corpus(small_profile, tmp_path):
+    """FTS5's totals equal cablesearch's for every query whose translation means the same; where the
+    meanings differ by design (phrases across paragraphs, NEAR's order) FTS5 may only count more."""
+    from cablesearch.index import CableIndex
+    fts5 = baselines.SqliteFts5(tmp_path / "fts5.sqlite")
+    if not fts5.available():
+        pytest.skip("this Python's sqlite3 has no FTS5")
+    path = tmp_path / "cables.csv"
+    path.write_text(_csv(small_profile, 300, seed=5), encoding="utf-8")
+    fts5.build(baselines.doc_from_cable(c) for c in baselines.parse_corpus(path))
+    with CableIndex.create(str(tmp_path / "index")) as idx:
+        idx.add(baselines.parse_corpus(path), procs=1)
+    fts5.open()
+    counted = 0
+    try:
+        with CableIndex.open(str(tmp_path / "index")) as idx:
+            for q in baselines.load_queries(BENCH / "queries.txt"):
+                text = q.translation("fts5")
+                if not text:
+                    continue
+                ours, theirs = idx.search(q.text, limit=0, facets=()).total, fts5.count(text)
+                assert fts5.run(text, q.sort, q.facets).total == theirs
+                if '"' in q.text or q.text.startswith("to:"):
+                    assert ours <= theirs, (q.text, ours, theirs)
+                else:
+                    assert ours == theirs, (q.text, ours, theirs)
+                    counted += ours > 0
+    finally:
+        fts5.close()
+    assert counted >= 20  # the comparison is not between empty answers
