@@ -507,7 +507,7 @@ def write_report(results: dict[str, Any], path: Path, command_lines: list[str]) 
     sizes = sorted(results["sizes"].values(), key=lambda r: r["size"])
     queries = baselines.load_queries(QUERIES)
     lines = ["# cablesearch benchmarks", "",
-             "Written by `bench/run.py` (issue 6). Synthetic corpora from `bench/gen_corpus.py`: the real",
+             "Written by `bench/run.py` (issues 6 and 12). Synthetic corpora from `bench/gen_corpus.py`: the real",
              "reference ids and months of `cable2month.csv`, shapes (lengths, tags, routing, classification,",
              "REF, markings) from the 6,712 real cables, words from a chain trained on their paragraphs.",
              "Every figure below comes from the commands listed; rerun them to reproduce.", "",
@@ -577,10 +577,10 @@ def write_report(results: dict[str, Any], path: Path, command_lines: list[str]) 
                          f"{_fmt(statistics.median(firsts) if firsts else None, '.1f')} ms | "
                          + (f"{ratio[0]:.1f}× (n={ratio[2]}) | {ratio[1]:.1f}× | " if ratio else "| | ")
                          + (f"{cpu_ratio[0]:.1f}× |" if cpu_ratio else "|"))
-    lines += ["", "`cablesearch, default facets on every query`: the same mix with the facets "
-              f"{', '.join(DEFAULT_FACETS)} on every",
-              "query whose line names none (what `cablesearch query` and the REPL show); the other rows compute",
-              "facets only where the query line says `facets=`, as the baselines do."]
+    lines += ["", "`cablesearch, default facets on every query`: the same mix with the facets",
+              f"{', '.join(DEFAULT_FACETS)} on every query whose line names none (what `cablesearch query`",
+              "and the REPL show); the other rows compute facets only where the query line says `facets=`,",
+              "as the baselines do."]
     for r in sizes:
         for note in ("rg_note", "fts5_note"):
             if r.get(note):
@@ -643,7 +643,7 @@ def write_report(results: dict[str, Any], path: Path, command_lines: list[str]) 
             for where, ncalls, own, cumulative in p["own_time"][:6]:
                 lines.append(f"    - `{where}`: {own * 1000:.0f} ms own, {cumulative * 1000:.0f} ms with callees, "
                              f"{ncalls:,} calls")
-    lines += ["", "## What the figures say (session 2 of issue 6)", "",
+    lines += ["", "## What the figures said after session 2 of issue 6 (the engine before issue 12)", "",
               "- Build: one Whoosh document per cable (paragraphs are position ranges of the body, no",
               "  paragraph documents), a tokenizer-free body indexer, one large segment per worker per",
               "  50,000 cables and no merging of large segments, chunked spills of the posting pool: the",
@@ -798,8 +798,10 @@ def _class_rows(r: dict[str, Any], queries: list[Any]) -> dict[str, dict[str, An
             common = [k for k in keys if "median_ms" in theirs.get(k, {}) and "median_ms" in ours.get(k, {})]
             row[engine] = statistics.median(timed) if timed else None
             row[f"{engine}_n"] = len(common)
-            row[f"{engine}_geo"] = statistics.geometric_mean(
-                [max(theirs[k]["median_ms"], 1e-3) / max(ours[k]["median_ms"], 1e-3) for k in common]) if common else None
+            for key, suffix in (("median_ms", "geo"), ("cpu_median_ms", "cpu_geo")):
+                both = [k for k in common if key in theirs[k] and key in ours[k]]
+                row[f"{engine}_{suffix}"] = statistics.geometric_mean(
+                    [max(theirs[k][key], 1e-3) / max(ours[k][key], 1e-3) for k in both]) if both else None
     return rows
 
 
@@ -808,19 +810,21 @@ def _class_tables(sizes: list[dict[str, Any]], queries: list[Any]) -> list[str]:
     out = ["", "## By query class", "",
            "Per class of `bench/queries.txt`: medians of the per-query medians, and the geometric mean of",
            "baseline time / cablesearch time over the class's queries that the baseline can express (n).",
-           "`> 1×` means cablesearch is faster.", ""]
+           "`> 1×` means cablesearch is faster; the CPU column is the same ratio in CPU time, steadier when",
+           "the machine is shared.", ""]
     for r in sizes:
         if "cablesearch" not in r["engines"]:
             continue
         out += [f"{r['size']:,} cables:", "",
                 "| class | n | cablesearch median | with default facets | FTS5 median | FTS5/ours (geo-mean) | "
-                "rg median | rg/ours (geo-mean) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                "FTS5/ours by CPU | rg median | rg/ours (geo-mean) |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for cls, row in _class_rows(r, queries).items():
             def ratio(engine: str) -> str:
                 geo = row[f"{engine}_geo"]
                 return f"{geo:.2f}× (n={row[f'{engine}_n']})" if geo is not None else "–"
             out.append(f"| {cls} | {row['n']} | {_ms(row['ours'])} | {_ms(row['faceted'])} | "
-                       f"{_ms(row['fts5'])} | {ratio('fts5')} | {_ms(row['rg'], '.0f')} | {ratio('rg')} |")
+                       f"{_ms(row['fts5'])} | {ratio('fts5')} | {_fmt(row['fts5_cpu_geo'], '.2f')}"
+                       f"{'×' if row['fts5_cpu_geo'] is not None else ''} | {_ms(row['rg'], '.0f')} | {ratio('rg')} |")
         out.append("")
     return out
 

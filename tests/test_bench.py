@@ -314,7 +314,7 @@ def test_report_states_ratios_and_verdicts(tmp_path):
     assert "| REPL keystroke p95 ≤ 10 ms | 4.0 ms | met (at this size) |" in text
     assert "| build ≤ 15 min with both cores | 1.7 min | met (at this size) |" in text
     assert "| index on disk ≤ 2.5× the corpus CSV | 5.26× (1000 MB / 190 MB) | missed (at this size) |" in text
-    assert "| multi-word AND | 11 | 10.0 ms | 12.0 ms | 25.0 ms | 2.50× (n=11) | – | – |" in text
+    assert "| multi-word AND | 11 | 10.0 ms | 12.0 ms | 25.0 ms | 2.50× (n=11) | 2.50× | – | – |" in text
     assert "| 25,000 | < 100 | 85 | 10.0 ms | 12.0 ms | 25.0 ms (81) | 2.05× |" in text
     assert "| 25,000 | 1k – 10k | 5 | 10.0 ms | 12.0 ms | 25.0 ms (5) | 2.50× |" in text
     assert "| 1 | words | `Lukashenko` |  | 10.0 (3) | 12.0 (3) |" in text
