@@ -9,7 +9,7 @@ Whoosh + QueryParser, SQLite FTS5 and ripgrep (bench/baselines.py).
 
     .venv/bin/python bench/run.py --sizes 25k                 # ~15 min on 2 cores
     .venv/bin/python bench/run.py --sizes 25k,100k,251k --build-procs 2
-    .venv/bin/python bench/run.py --sizes 1m --build-procs 2 --baselines fts5   # the archive 4 times over
+    .venv/bin/python bench/run.py --sizes 1m --build-procs 2 --baselines fts5   # about 4 archives
     .venv/bin/python bench/run.py --report-only               # rewrite BENCHMARKS.md from saved results
     .venv/bin/python bench/run.py _profile INDEX 'bel*' [SORT] [FACETS] [ROUNDS]   # cProfile one query
 
@@ -867,7 +867,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--sizes", default="25k,100k,251k", help="corpus sizes, e.g. 25k,100k,251k or 2000")
+    ap.add_argument("--sizes", default="25k,100k,251k",
+                    help="corpus sizes, e.g. 25k,100k,251k,1m or 2000 (251k = all 251,287 ids of the archive; "
+                         "1m = 1,000,000: the archive about four times over)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=f"corpora and indexes (default {DEFAULT_WORKDIR})")
     ap.add_argument("--build-procs", default="2,1",

@@ -1,6 +1,7 @@
 """The benchmark harness: the synthetic corpus generator and the baselines' query translations."""
 from __future__ import annotations
 
+import csv
 import importlib.util
 import io
 import json
@@ -73,6 +74,30 @@ def test_smaller_corpus_is_a_subset_of_a_larger_one(small_profile):
     large = {r[2]: r[1:] for r in _rows(_csv(small_profile, 60, seed=3))}
     assert len(small) == 20 and len(large) == 60
     assert all(large[ref_id] == row for ref_id, row in small.items())
+
+
+@needs_corpus
+def test_more_cables_than_the_archive_repeat_it_with_unique_ids(small_profile, tmp_path):
+    """Beyond the archive's ids come copies with the same year, station and month and new serials."""
+    real = len(small_profile.months)
+    ids = gen_corpus.select_ids(small_profile, real * 2 + 5, seed=4)
+    assert len(ids) == real * 2 + 5 == len({rid for _, rid, _ in ids})
+    assert [rid for _, rid, _ in ids[:real]] == [rid for rid, _ in small_profile.months]
+    assert set(gen_corpus.select_ids(small_profile, real + 3, seed=4)) <= set(ids)  # a subset, as below the archive
+    copies = ids[real:]
+    for index, rid, month in copies:
+        original = small_profile.months[index][0]
+        assert month == small_profile.months[index][1] and rid != original
+        assert gen_corpus.split_reference_id(rid)[:2] == gen_corpus.split_reference_id(original)[:2]
+    assert gen_corpus.copy_id("07BAKU595", 2) == "07BAKU2000595"
+    generator = gen_corpus.CableGenerator(small_profile, 4, length_scale=0.5)
+    sample = copies[:3] + copies[-3:]
+    path = tmp_path / "copies.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, **gen_corpus.csv_dialect_kwargs())
+        for n, (index, rid, month) in enumerate(sample, 1):
+            writer.writerow(generator.row(n, index, rid, month))
+    assert [c.reference_id for c in baselines.parse_corpus(path)] == [rid for _, rid, _ in sample]
 
 
 @needs_corpus
