@@ -403,7 +403,8 @@ class SqliteFts5:
         db = self.db
         para, match, where = self.split(translation)
         order = {"date": "c.date", "-date": "c.date DESC"}.get(sort)
-        snippet = "snippet(paras_fts, 2, '[', ']', '...', 16)" if para else "snippet(cables_fts, 1, '[', ']', '...', 16)"
+        snippet = ("snippet(paras_fts, 2, '[', ']', '...', 16)" if para
+                   else "snippet(cables_fts, 1, '[', ']', '...', 16)")
         if para and match:  # paragraphs best first; the first 10 distinct cables among them
             source, params = self._from(True, match, where, join=bool(order))
             if order:

@@ -333,7 +333,8 @@ def test_report_states_ratios_and_verdicts(tmp_path):
     assert "| query slowest ≤ 200 ms (default facets on every query) | 12.0 ms | met (at this size) |" in text
     assert "| faster than FTS5 on class *words* (geo-mean > 1×) | 2.50× (n=7) | met (at this size) |" in text
     assert "| faster than FTS5 on class *para* (geo-mean > 1×) | 0.50× (n=10) | missed (at this size) |" in text
-    assert "| faster than FTS5 on class *fuzzy* (geo-mean > 1×) | – (FTS5 cannot express it) | not applicable |" in text
+    assert ("| faster than FTS5 on class *fuzzy* (geo-mean > 1×) | – (FTS5 cannot express it) | "
+            "not applicable |") in text
     assert "| one-shot `cablesearch query` ≤ 0.3 s for every one-shot query | 350 ms (slowest: `para:(a b)`; " \
            "1 of 2 within) | missed (at this size) |" in text
     assert "| REPL keystroke p95 ≤ 10 ms | 4.0 ms | met (at this size) |" in text
