@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shlex
 import shutil
 import sqlite3
@@ -25,6 +26,7 @@ from typing import Any, Iterable, Iterator
 
 CLASS_LEVELS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
 ENGINES = ("whoosh", "fts5", "rg")
+SECTION_RE = re.compile(r"^#\s*---\s*(.*?)\s*-*\s*$")  # "# --- multi-word AND -----": a query class
 
 
 # --- the query mix -----------------------------------------------------------------------------
@@ -37,6 +39,7 @@ class BenchQuery:
     facets: tuple[str, ...] = ()
     translations: dict[str, str | None] = field(default_factory=dict, hash=False)  # None: not expressible
     line: int = 0
+    cls: str = ""                         # the "# --- NAME ---" section it sits in: the report's class
 
     @property
     def key(self) -> str:
@@ -57,6 +60,7 @@ def load_queries(path: str | Path) -> list[BenchQuery]:
     """Read the query mix (format described at the top of bench/queries.txt)."""
     queries: list[BenchQuery] = []
     current: dict[str, Any] | None = None
+    section = ""
 
     def finish() -> None:
         if current is None:
@@ -67,6 +71,10 @@ def load_queries(path: str | Path) -> list[BenchQuery]:
         queries.append(BenchQuery(**current))
 
     for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        header = SECTION_RE.match(raw)
+        if header:
+            section = header.group(1)
+            continue
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         if raw[0].isspace():
@@ -80,7 +88,7 @@ def load_queries(path: str | Path) -> list[BenchQuery]:
             continue
         finish()
         parts = [p.strip() for p in raw.split(" ;; ")]
-        current = {"text": parts[0], "translations": {}, "line": number}
+        current = {"text": parts[0], "translations": {}, "line": number, "cls": section or "other"}
         for option in parts[1:]:
             key, _, value = option.partition("=")
             if key == "sort" and value in ("date", "-date", "relevance"):
@@ -358,45 +366,86 @@ class SqliteFts5:
         match, _, where = translation.partition("WHERE ")
         return para, match.strip(), where.strip()
 
+    @staticmethod
+    def _from(para: bool, match: str, where: str, join: bool = False) -> tuple[str, list[str]]:
+        """FROM ... WHERE ... of the matching rows (paragraphs with PARA), joined to cables c only when
+        there is an SQL condition on its columns (or `join`: a date sort)."""
+        table, key = ("paras_fts", "cable") if para else ("cables_fts", "rowid")
+        if not match:
+            return f"cables c WHERE {where or '1'}", []
+        condition = f" AND ({where})" if where else ""
+        if not (where or join):
+            return f"{table} WHERE {table} MATCH ?", [match]
+        return f"{table} JOIN cables c ON c.rowid = {table}.{key} WHERE {table} MATCH ?{condition}", [match]
+
     def matching_rowids_sql(self, translation: str) -> tuple[str, list[str]]:
-        """SQL selecting the rowids of matching cables (for counts and facets)."""
+        """SQL selecting the rowids of matching cables (for facets)."""
         para, match, where = self.split(translation)
-        conditions, params = [], []
-        if para:
-            conditions.append("c.rowid IN (SELECT cable FROM paras_fts WHERE paras_fts MATCH ?)")
-            params.append(match)
-        elif match:
-            conditions.append("c.rowid IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)")
-            params.append(match)
-        if where:
-            conditions.append(f"({where})")
-        return f"SELECT c.rowid FROM cables c WHERE {' AND '.join(conditions) or '1'}", params
+        source, params = self._from(para, match, where)
+        column = "DISTINCT paras_fts.cable" if para and match else (
+            "cables_fts.rowid" if match else "c.rowid")
+        return f"SELECT {column} FROM {source}", params
+
+    def count(self, translation: str) -> int:
+        """The number of matching cables, as a competent SQLite user counts them: count(*) over the
+        MATCH (count(DISTINCT cable) over paragraphs), joined to cables only for an SQL condition."""
+        para, match, where = self.split(translation)
+        source, params = self._from(para, match, where)
+        what = "count(DISTINCT paras_fts.cable)" if para and match else "count(*)"
+        return self.db.execute(f"SELECT {what} FROM {source}", params).fetchone()[0]
 
     def run(self, translation: str, sort: str = "relevance", facets: tuple[str, ...] = ()) -> EngineAnswer:
+        """Top 10 cables with one snippet each, the total, and the facets the query line asks for.
+
+        By relevance, snippet() sits in the ranked query itself (FTS5 computes it for the rows stepped
+        only); by date, the 10 rows are chosen first and then only they get a snippet, since a sort
+        would compute the snippet of every match."""
         db = self.db
         para, match, where = self.split(translation)
         order = {"date": "c.date", "-date": "c.date DESC"}.get(sort)
-        extra = f" AND ({where})" if where else ""
-        if para:  # best paragraphs first, then the first 10 distinct cables among them
-            ranked = db.execute(
-                "SELECT c.id, snippet(paras_fts, 2, '[', ']', '...', 16) FROM paras_fts "
-                f"JOIN cables c ON c.rowid = paras_fts.cable WHERE paras_fts MATCH ?{extra} "
-                f"ORDER BY {order or 'paras_fts.rank'} LIMIT 200", (match,)).fetchall()
-            best: dict[str, str] = {}
-            for cable, snippet in ranked:
-                best.setdefault(cable, snippet)
-            rows = list(best.items())[:10]
+        snippet = ("snippet(paras_fts, 2, '[', ']', '...', 16)" if para
+                   else "snippet(cables_fts, 1, '[', ']', '...', 16)")
+        if para and match:  # paragraphs best first; the first 10 distinct cables among them
+            source, params = self._from(True, match, where, join=bool(order))
+            if order:
+                cursor = db.execute(f"SELECT paras_fts.cable, paras_fts.rowid FROM {source} ORDER BY {order}", params)
+            else:
+                cursor = db.execute(f"SELECT paras_fts.cable, {snippet} FROM {source} ORDER BY rank", params)
+            best: dict[int, Any] = {}
+            for cable, value in cursor:
+                if cable not in best:
+                    best[cable] = value
+                    if len(best) == 10:
+                        break
+            cursor.close()
+            if order and best:
+                marks = ",".join("?" * len(best))
+                texts = dict(db.execute(f"SELECT rowid, {snippet} FROM paras_fts WHERE paras_fts MATCH ? "
+                                        f"AND rowid IN ({marks})", [match, *best.values()]))
+                best = {cable: texts.get(rowid, "") for cable, rowid in best.items()}
+            ids = self._ids(list(best))
+            rows = [(ids[cable], text) for cable, text in best.items()]
         elif match:
-            rows = db.execute(
-                "SELECT c.id, snippet(cables_fts, 1, '[', ']', '...', 16) FROM cables_fts f "
-                f"JOIN cables c ON c.rowid = f.rowid WHERE cables_fts MATCH ?{extra} "
-                f"ORDER BY {order or 'f.rank'} LIMIT 10", (match,)).fetchall()
+            source, params = self._from(False, match, where, join=bool(order))
+            if order:
+                chosen = [r for (r,) in db.execute(f"SELECT cables_fts.rowid FROM {source} ORDER BY {order} "
+                                                   "LIMIT 10", params)]
+                rows = self._snippets(match, chosen)
+            elif where:
+                rows = db.execute(f"SELECT c.id, {snippet} FROM {source} ORDER BY rank LIMIT 10",
+                                  params).fetchall()
+            else:
+                ranked = db.execute(f"SELECT rowid, {snippet} FROM {source} ORDER BY rank LIMIT 10",
+                                    params).fetchall()
+                ids = self._ids([r for r, _ in ranked])
+                rows = [(ids[r], text) for r, text in ranked]
         else:
             rows = db.execute(
                 "SELECT c.id, substr(f.body, 1, 200) FROM cables c JOIN cables_fts f ON f.rowid = c.rowid "
                 f"WHERE {where} ORDER BY {order or 'c.rowid'} LIMIT 10").fetchall()
-        matching, params = self.matching_rowids_sql(translation)
-        total = db.execute(f"SELECT count(*) FROM ({matching})", params).fetchone()[0]
+        total = self.count(translation)
+        if facets:
+            matching, params = self.matching_rowids_sql(translation)
         for name in facets:
             if name == "tag":
                 db.execute(f"SELECT tag, count(*) FROM cable_tags WHERE cable IN ({matching}) "
@@ -408,6 +457,23 @@ class SqliteFts5:
                     db.execute(f"SELECT {column}, count(*) FROM cables WHERE rowid IN ({matching}) "
                                "GROUP BY 1 ORDER BY 2 DESC LIMIT 20", params).fetchall()
         return EngineAnswer(total, [r[0] for r in rows], sum(1 for r in rows if r[1]))
+
+    def _ids(self, rowids: list[int]) -> dict[int, str]:
+        """Reference ids of a page of rowids."""
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        return dict(self.db.execute(f"SELECT rowid, id FROM cables WHERE rowid IN ({marks})", rowids))
+
+    def _snippets(self, match: str, rowids: list[int]) -> list[tuple[str, str]]:
+        """(id, snippet) of the chosen cables, in their order: one snippet per hit."""
+        if not rowids:
+            return []
+        marks = ",".join("?" * len(rowids))
+        texts = dict(self.db.execute(f"SELECT rowid, snippet(cables_fts, 1, '[', ']', '...', 16) FROM cables_fts "
+                                     f"WHERE cables_fts MATCH ? AND rowid IN ({marks})", [match, *rowids]))
+        ids = self._ids(rowids)
+        return [(ids[r], texts.get(r, "")) for r in rowids]
 
 
 # --- (c) ripgrep -----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ real-corpus index, and the REPL's work per keystroke (completion + highlighting)
     .venv/bin/python bench/cli.py                 # builds the corpus index once if missing
     .venv/bin/python bench/cli.py --index DIR --runs 7 --json
 
-Aims (issue 5): one-shot query under 0.5 s; completion under 30 ms per keystroke.
+Aims (issue 12): every one-shot query within 0.3 s; completion + highlighting p95 within 10 ms per
+keystroke (issue 5 asked 0.5 s and 30 ms).
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ ONE_SHOT_QUERIES = (
     "class:>=SECRET date:2008",
     '"human rights" tag:PREL',
     "para:(Belarus Lukashenko)",
+    "Russia Ukraine gas",
+    '"in order to"',
 )
 # the same search without facets and timeline, to show what they cost
 NO_FACETS = ("tag:PHUM from:BAKU", ["--facets", ""])
@@ -135,13 +138,13 @@ def main() -> None:
         return
     if build is not None:
         print(f"built {args.index} in {build:.1f} s")
-    print(f"one-shot `cablesearch query`, process start included, {args.runs} runs each (aim < 500 ms); "
+    print(f"one-shot `cablesearch query`, process start included, {args.runs} runs each (aim <= 300 ms); "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:")
     for name, s in report["one_shot"].items():
         print(f"  {name:<34} wall median {s['median_ms']:6.0f} ms  max {s['max_ms']:6.0f} ms"
               f"   cpu median {s['cpu_median_ms']:6.0f} ms")
     k = report["keystroke"]
-    print(f"REPL per keystroke, completion + highlighting over {k['n']} keystrokes (aim < 30 ms):")
+    print(f"REPL per keystroke, completion + highlighting over {k['n']} keystrokes (aim p95 <= 10 ms):")
     print(f"  median {k['median_ms']:.1f} ms   p95 {k['p95_ms']:.1f} ms   max {k['max_ms']:.1f} ms")
 
 

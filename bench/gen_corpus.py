@@ -15,7 +15,8 @@ cable, and paragraphs run on to the end of a sentence.
 
 Each cable depends only on (seed, reference id), and `--count N` takes the first N ids of a seeded
 order, so a smaller corpus is a subset of a larger one with the same seed (the scale depends on neither).
-Output is streamed.
+Output is streamed. Beyond the archive (`--count 1000000`) come copies of it whose ids keep their
+year, station and month with serials no real cable has (copy_id), so the ids stay unique.
 
     python bench/gen_corpus.py --count 25000 --seed 1 --out /tmp/cablesearch-bench/cables-25000.csv
 """
@@ -407,16 +408,37 @@ def _profile_from_state(state: dict) -> Profile:
 
 # --- Generation --------------------------------------------------------------------------------
 
+COPY_SERIAL = 1_000_000  # copy k of the archive adds k * this to each serial: above every real serial
+
+
+def copy_id(ref_id: str, copy: int) -> str:
+    """The id of `ref_id` in copy `copy` (0 = the real id) of the archive: the same year, station and
+    month, a serial no real cable has ('07BAKU595' -> '07BAKU1000595' in copy 1)."""
+    if copy == 0:
+        return ref_id
+    m = ID_RE.match(ref_id)
+    if not m:
+        return f"{ref_id}{copy * COPY_SERIAL}"
+    return f"{m.group(1)}{m.group(2)}{m.group(3)}{copy * COPY_SERIAL + int(m.group(4))}"
+
+
 def select_ids(profile: Profile, count: int | None, seed: int) -> list[tuple[int, str, int]]:
-    """(row index in cable2month, id, month) of the first `count` ids in a seeded order, in file order."""
+    """(row index in cable2month, id, month) of the first `count` ids in a seeded order, in file order.
+
+    Beyond the archive's ids (e.g. 1,000,000 cables) come copies of it, each the next `count` ids of
+    the same seeded order with copy_id's distinct serials: the archive's shapes again, ids unique."""
     everything = profile.months
-    if count is None or count >= len(everything):
+    total = len(everything)
+    if count is None or count == total:
         return [(i, rid, m) for i, (rid, m) in enumerate(everything)]
     salt = str(seed).encode()
-    ranked = sorted(range(len(everything)),
+    ranked = sorted(range(total),
                     key=lambda i: hashlib.blake2b(everything[i][0].encode(), key=salt, digest_size=8).digest())
-    chosen = sorted(ranked[:count])
-    return [(i, everything[i][0], everything[i][1]) for i in chosen]
+    out: list[tuple[int, str, int]] = []
+    for copy in range(-(-count // total)):
+        chosen = sorted(ranked[:count - copy * total])
+        out += [(i, copy_id(everything[i][0], copy), everything[i][1]) for i in chosen]
+    return out
 
 
 def _wrap(text: str, width: int = 68) -> str:
@@ -653,7 +675,8 @@ def default_output(count: int | None, seed: int) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--count", type=int, default=None, help="number of cables (default: all 251,287)")
+    ap.add_argument("--count", type=int, default=None,
+                    help="number of cables (default: all 251,287; more repeats the archive with new serials)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=None, help="CSV to write ('-' = stdout; default %s)" % default_output(None, 1))
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the real corpus folder")
