@@ -365,9 +365,11 @@ def timeline(month_counts: Sequence[tuple[str, int]], query: str, sort: str) -> 
         h = 0 if not count else max(2, round(height * count / top))
         bars.append({"x": i * step, "y": height - h, "h": h, "w": bar, "count": count, "month": value,
                      "href": page_url(add_filter(query, "month", value), sort) if count else None})
-        if (m == 1 or i == 0) and (not labels or i * step - labels[-1]["x"] >= 34):
-            if labels and m == 1 and i * step - labels[-1]["x"] < 34:
-                labels.pop()
+        if m == 1 or i == 0:  # a year label at January (and at the first month), 34 px apart at least
+            if labels and i * step - labels[-1]["x"] < 34:
+                if i == 0 or labels[-1]["x"] != 0:
+                    continue
+                labels.pop()  # a January close to the first month takes its place
             labels.append({"x": i * step, "text": str(y)})
     return {"bars": bars, "labels": labels, "width": max(len(months) * step, 40), "height": height,
             "first": f"{y0:04d}-{m0:02d}", "last": f"{y1:04d}-{m1:02d}"}
