@@ -79,6 +79,8 @@ def serve(index_path: Path | str, host: str = DEFAULT_HOST, port: int = DEFAULT_
         status(f"cablesearch: serving {index_path} at {url_of(sock)}{where}; Ctrl-C stops")
         try:
             server.run(sockets=[sock])
+        except KeyboardInterrupt:  # uvicorn shut down gracefully, then re-raised the Ctrl-C it caught
+            pass
         finally:
             sock.close()
     status("cablesearch: stopped")
