@@ -39,12 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="docs", help="folder for search-page.png and cable-page.png")
     parser.add_argument("--query", default="belarus tag:PREL")
     parser.add_argument("--cable", default="08TRIPOLI870")
+    parser.add_argument("--height", type=int, default=1300, help="window height in pixels")
     args = parser.parse_args(argv)
     base = args.base.rstrip("/")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile:
-        driver = chromium(profile)
+        driver = chromium(profile, 1280, args.height)
         try:
             driver.get(f"{base}/?{urlencode({'q': args.query})}")
             driver.save_screenshot(str(out / "search-page.png"))

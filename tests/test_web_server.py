@@ -37,7 +37,8 @@ def get_json(url: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def test_serve_says_its_url_answers_and_stops_on_ctrl_c(web_index):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_says_its_url_answers_and_stops_cleanly(web_index, stop):
     proc = run_cli("serve", "--index", str(web_index), "--port", "0")
     try:
         line = proc.stderr.readline()
@@ -47,7 +48,7 @@ def test_serve_says_its_url_answers_and_stops_on_ctrl_c(web_index):
         assert status == 200 and stats["cables"] > 10
         status, doc = get_json(url + "api/search?q=tag:(")
         assert status == 400 and doc["error"]["column"] == 5
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:

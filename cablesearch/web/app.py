@@ -371,7 +371,7 @@ def timeline(month_counts: Sequence[tuple[str, int]], query: str, sort: str) -> 
                     continue
                 labels.pop()  # a January close to the first month takes its place
             labels.append({"x": i * step, "text": str(y)})
-    return {"bars": bars, "labels": labels, "width": max(len(months) * step, 40), "height": height,
+    return {"bars": bars, "labels": labels, "width": len(months) * step + 30, "height": height,
             "first": f"{y0:04d}-{m0:02d}", "last": f"{y1:04d}-{m1:02d}"}
 
 

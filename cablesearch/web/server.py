@@ -7,7 +7,9 @@ may add cables meanwhile, and searches see them after its next commit.
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -52,6 +54,14 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
 def serve(index_path: Path | str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
           status: Callable[[str], None] = print) -> None:
     """Serve the index at `index_path` on host:port until Ctrl-C (or SIGTERM) stops it."""
@@ -77,10 +87,15 @@ def serve(index_path: Path | str, host: str = DEFAULT_HOST, port: int = DEFAULT_
         server = uvicorn.Server(config)
         where = "" if is_loopback(host) else " (reachable from other machines)"
         status(f"cablesearch: serving {index_path} at {url_of(sock)}{where}; Ctrl-C stops")
+        # uvicorn shuts down gracefully on Ctrl-C and SIGTERM, then re-raises the signal it caught:
+        # both end up here as KeyboardInterrupt, so both stop cleanly with status 0.
+        previous = signal.signal(signal.SIGTERM, _interrupt) if _in_main_thread() else None
         try:
             server.run(sockets=[sock])
-        except KeyboardInterrupt:  # uvicorn shut down gracefully, then re-raised the Ctrl-C it caught
+        except KeyboardInterrupt:
             pass
         finally:
             sock.close()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     status("cablesearch: stopped")
