@@ -132,3 +132,12 @@ def test_one_server_answers_while_cablesearch_index_adds_cables(tmp_path, fixtur
     after = before + sum(len(numbers) for numbers in batches)
     for seen in totals.values():
         assert seen == sorted(seen) and seen[0] >= before and seen[-1] == after
+
+
+def test_serve_without_the_web_extra_says_how_to_get_it(web_index, monkeypatch, capsys):
+    from cablesearch.cli import main
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # `import uvicorn` fails as if it were not installed
+    assert main(["serve", "--index", str(web_index), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'cablesearch[web]'" in err and "Traceback" not in err
