@@ -537,7 +537,11 @@ def create_app(index: Any, settings: WebSettings | None = None) -> FastAPI:
              tags=["search"])
     async def api_export(q: str = Query(...), format: Literal["jsonl", "csv"] = "jsonl",
                          sort: Sort = "relevance", fields: str | None = None) -> Response:
-        """Every cable matching `q`, streamed as JSON lines or CSV (the CLI's formats)."""
+        """Every cable matching `q`, streamed as JSON lines or CSV (the CLI's formats).
+
+        X-Total-Count says how many hits there are: each page of 500 is fetched under the time
+        budget, and a stream cut short by it has fewer rows.
+        """
         wanted = _checked_fields(fields)
         text = query_text(q)
         page = settings.export_page
