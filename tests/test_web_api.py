@@ -322,3 +322,19 @@ def test_an_internal_error_is_a_json_500_without_a_traceback(index):
         error = error_of(test_client.get("/api/search", params={"q": "belarus"}), 500)
         assert "RuntimeError" in error["message"] and "/secret/path" not in error["message"]
         assert "Traceback" not in test_client.get("/", params={"q": "belarus"}).text
+
+
+def test_the_real_corpus_through_the_api_and_pages(real_corpus):
+    index = real_corpus.index
+    with TestClient(create_app(index)) as real:
+        for query in ("belarus tag:PREL", 'para:(Belarus Russia)', "class:>=SECRET caption:NOFORN"):
+            expected = index.search(query, limit=5)
+            doc = real.get("/api/search", params={"q": query, "limit": 5}).json()
+            assert doc["total"] == expected.total > 0
+            assert [h["id"] for h in doc["hits"]] == [h.id for h in expected.hits]
+            page = real.get("/", params={"q": query})
+            assert page.status_code == 200 and page.text.count('class="hit"') == min(20, expected.total)
+            assert 'id="timeline"' in page.text and "facet-link" in page.text
+            for hit in expected.hits:
+                cable = real.get(f"/cable/{hit.id}", params={"q": query})
+                assert cable.status_code == 200 and f"<span class=\"id\">{hit.id}</span>" in cable.text
