@@ -5,18 +5,16 @@ import csv
 import io
 import json
 import threading
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from cablesearch import CableIndex
-from cablesearch.results import DEFAULT_FACETS
+from cablesearch.results import DEFAULT_FACETS, SORTS
 from cablesearch.web import WebSettings, create_app
 from cablesearch.web.app import CONTENT_SECURITY_POLICY, add_filter, quote_value, snippet_parts
-from webserver import HOSTILE_ID, HOSTILE_TAG, IMG, SCRIPT, TEMPLATE
+from webserver import HOSTILE_ID, HOSTILE_TAG, SCRIPT, TEMPLATE
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +143,8 @@ def test_openapi_document_describes_the_api(client):
     search = doc["paths"]["/api/search"]["get"]
     assert {p["name"] for p in search["parameters"]} == {"q", "sort", "limit", "offset", "facets", "fields"}
     assert "400" in search["responses"] and "SearchOut" in doc["components"]["schemas"]
+    sort = next(p for p in search["parameters"] if p["name"] == "sort")
+    assert tuple(sort["schema"]["enum"]) == SORTS
 
 
 # --- export --------------------------------------------------------------------------------------

@@ -54,8 +54,7 @@ FACET_QUERY_FIELD = {"tag": "tag", "origin": "from", "year": "date", "classifica
 FACET_TITLES = {"tag": "Tags", "origin": "From", "year": "Year", "classification": "Classification"}
 FACET_VALUES_SHOWN = 12
 TIMELINE_WIDTH = 900  # px the month timeline aims to fit in
-Sort = Literal["relevance", "date", "-date"]
-assert set(SORTS) == {"relevance", "date", "-date"}
+Sort = Literal["relevance", "date", "-date"]  # results.SORTS, spelled out for the OpenAPI enum
 
 
 @dataclass(frozen=True)
