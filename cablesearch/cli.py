@@ -224,6 +224,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the search page and the JSON API until Ctrl-C."""
+    from .index import exists, resolve_index_path
+    from .web.server import serve
+
+    path = resolve_index_path(args.index)
+    if not exists(path):  # the default one is built as `query` builds it; the server itself never writes
+        _open_index(args).close()
+    serve(path, args.host, args.port, status=_status)
+    return EXIT_OK
+
+
 def cmd_repl(args: argparse.Namespace) -> int:
     """Start the interactive search."""
     from .repl import run_repl
@@ -324,6 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
 """, [common])
     sub.add_argument("query", help="the query; one that starts with - may be given as is or after --")
     query_parsers["explain"] = sub
+
+    sub = _add_subcommand(subparsers, "serve", cmd_serve, "serve a search page and a JSON API over HTTP", """\
+  cablesearch serve                             http://127.0.0.1:8080/ (the API: /api/openapi.json)
+  cablesearch serve --index /data/cables-index --port 9000
+  cablesearch serve --host 0.0.0.0              reachable from other machines
+""", [common])
+    sub.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    sub.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
 
     _add_subcommand(subparsers, "repl", cmd_repl, "start the interactive search (the default)", """\
   cablesearch repl

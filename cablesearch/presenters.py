@@ -546,12 +546,9 @@ def _recipient_text(r: Any) -> str:
     return f"{name}{extra}{prec}"
 
 
-def cable_fragments(cable: Any, width: int = 100) -> Fragments:
-    """The whole cable: fields first, then numbered paragraphs wrapped to `width`."""
-    frags: Fragments = [("class:id", cable.reference_id)]
-    if cable.subject:
-        frags += [("", "  "), ("class:heading", _collapse(cable.subject))]
-    frags.append(("", "\n"))
+def cable_header_rows(cable: Any) -> list[tuple[str, str, str]]:
+    """(label, value, style) of a cable's header fields, empty values included: the text view and
+    the web page show the same fields in the same order."""
     origin = cable.origin + (f" ({cable.origin_name})" if cable.origin_name else "")
     refs = []
     for ref in cable.references:
@@ -580,6 +577,16 @@ def cable_fragments(cable: Any, width: int = 100) -> Fragments:
         ("Source", cable.source + (f" ({cable.encoding})" if cable.encoding not in ("", "utf-8") else ""),
          "class:dim"),
     ]
+    return rows
+
+
+def cable_fragments(cable: Any, width: int = 100) -> Fragments:
+    """The whole cable: fields first, then numbered paragraphs wrapped to `width`."""
+    frags: Fragments = [("class:id", cable.reference_id)]
+    if cable.subject:
+        frags += [("", "  "), ("class:heading", _collapse(cable.subject))]
+    frags.append(("", "\n"))
+    rows = cable_header_rows(cable)
     label_w = max(len(label) for label, _, _ in rows)
     value_w = max(20, width - label_w - 2)
     for label, value, style in rows:

@@ -71,3 +71,16 @@ def isolated_home(monkeypatch, tmp_path) -> Path:
     monkeypatch.delenv("CABLESEARCH_INDEX", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     return tmp_path
+
+
+# --- the web tests: the fixture cables plus a hostile cable that cites 07BAKU595 -----------------
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory, fixture_cables) -> Path:
+    """The folder of an index for the web tests, built once; tests only read it."""
+    from cablesearch import CableIndex
+    from webserver import hostile_cable
+    path = tmp_path_factory.mktemp("web-index") / "index"
+    with CableIndex.create(path) as index:
+        index.add([*fixture_cables, hostile_cable()], procs=1)
+    return path
