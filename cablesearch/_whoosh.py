@@ -126,7 +126,7 @@ class _FastFlush:
         try:
             self.fieldwriter.add_postings(self.schema, lengths and LengthsInMemory(lengths),
                                           arrays.tee(self.pool.iter_postings()))
-            arrays.finish(self.docnum)
+            arrays.finish(self.docnum, facet_values(lengths, self.schema, self.docnum) if lengths else {})
         except BaseException:
             arrays.cancel()
             raise
@@ -219,6 +219,27 @@ def _read_offsets_and_lengths(self) -> None:
 VarBytesColumn.Reader._read_offsets_and_lengths = _read_offsets_and_lengths
 
 
+def facet_values(perdoc, schema, count: int) -> dict[str, list[bytes]]:
+    """Each facet column of a segment being written (columns named facet_*), as raw bytes per document."""
+    out = {}
+    for name in schema.names():
+        if name.startswith("facet_"):
+            column = perdoc.column_reader(name, schema[name].column_type) if perdoc.has_column(name) else None
+            out[name[len("facet_"):]] = _column_bytes(column, count)
+    return out
+
+
+def _column_bytes(column, count: int) -> list[bytes]:
+    if column is None:
+        return [b""] * count
+    if isinstance(column, VarBytesColumn.Reader):
+        offsets, lengths = column._offsets, column._lengths
+        end = max(map(add, offsets, lengths), default=0)
+        data = column._dbfile.get(column._basepos, end) if end else b""
+        return [data[offset:offset + length] for offset, length in zip(offsets, lengths)]
+    return [column[docnum] for docnum in range(count)]
+
+
 def positional_fields(schema) -> list[str]:
     """The fields whose postings keep positions (phrases, para:)."""
     return [name for name, field in schema.items() if field.format and field.format.supports("positions")]
@@ -245,7 +266,4 @@ def bytes_column(reader, name: str) -> list[bytes]:
     column = reader.column_reader(name, translate=False)
     if not isinstance(column, VarBytesColumn.Reader):
         return list(column)
-    offsets, lengths = column._offsets, column._lengths
-    end = max(map(add, offsets, lengths), default=0)
-    data = column._dbfile.get(column._basepos, end) if end else b""
-    return [data[offset:offset + length] for offset, length in zip(offsets, lengths)]
+    return _column_bytes(column, reader.doc_count_all())

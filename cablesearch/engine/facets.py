@@ -18,7 +18,7 @@ class Vocabulary:
 
     def __init__(self):
         self.values: list[str] = []
-        self._codes: dict[bytes, int] = {}
+        self._codes: dict[bytes, int] = {}  # utf-8 value -> code
 
     def code(self, value: bytes) -> int:
         found = self._codes.get(value)
@@ -33,6 +33,13 @@ class FacetColumn:
     """One facet of one segment: document d's values are codes[starts[d]:starts[d + 1]]."""
     starts: np.ndarray
     codes: np.ndarray
+
+    @classmethod
+    def from_codes(cls, values: list[str], starts: np.ndarray, codes: np.ndarray,
+                   vocabulary: Vocabulary) -> "FacetColumn":
+        """A segment's column as its postings file keeps it (its own codes), in the shared codes."""
+        mapping = np.array([vocabulary.code(v.encode("utf-8")) for v in values], np.int32)
+        return cls(starts.astype(np.int64), mapping[codes] if len(codes) else np.zeros(0, np.int32))
 
     @classmethod
     def build(cls, raw_values: list[bytes], vocabulary: Vocabulary) -> "FacetColumn":

@@ -109,8 +109,9 @@ class PostingsFile:
             values.tofile(self._spill[name])
             del values[:]
 
-    def finish(self, doc_count: int) -> None:
-        """Write the file (under a temporary name, then renamed) and remove the spill files."""
+    def finish(self, doc_count: int, facets: dict[str, list[bytes]]) -> None:
+        """Write the file (under a temporary name, then renamed) and remove the spill files.
+        `facets` gives each facet column's raw value per document (values joined by SEPARATOR)."""
         self._flush()
         for f in self._spill.values():
             f.close()
@@ -120,12 +121,16 @@ class PostingsFile:
                   "pos_starts": (np.frombuffer(self._pos_starts, np.int64), None)}
         for name, code in self._SPILLED.items():
             arrays[name] = (None, f"{self._tmp}.{name}")
+        for name, raw_values in facets.items():
+            values, starts, codes = _facet_codes(raw_values)
+            arrays[f"facet:{name}:values"] = (np.frombuffer(values, np.uint8), None)
+            arrays[f"facet:{name}:starts"] = (starts, None)
+            arrays[f"facet:{name}:codes"] = (codes, None)
         header, offset = {"doc_count": doc_count, "arrays": {}}, 0
-        dtypes = {"keys": "u1", "key_starts": "<i8", "post_starts": "<i8", "pos_starts": "<i8",
-                  "docs": "<u4", "ends": "<u4", "positions": "<u4"}
         for name, (values, spill) in arrays.items():
+            dtype = values.dtype.str if values is not None else "<u4"
             size = values.nbytes if values is not None else os.path.getsize(spill)
-            header["arrays"][name] = [dtypes[name], offset, size // np.dtype(dtypes[name]).itemsize]
+            header["arrays"][name] = [dtype, offset, size // np.dtype(dtype).itemsize]
             offset += _aligned(size)
         head = json.dumps(header).encode("utf-8")
         start = _aligned(len(MAGIC) + 8 + len(head))
@@ -151,6 +156,27 @@ class PostingsFile:
         for name in self._SPILLED:
             _unlink(f"{self._tmp}.{name}")
         _unlink(self._tmp)
+
+
+SEPARATOR = b"\x1f"  # between the values of one document in a facet column
+
+
+def _facet_codes(raw_values: list[bytes]) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """A facet column as its distinct values (joined by newlines), and per document the codes of
+    its values: document d's are codes[starts[d]:starts[d + 1]]."""
+    codes_of: dict[bytes, int] = {}
+    by_raw: dict[bytes, list[int]] = {}
+    counts = np.zeros(len(raw_values) + 1, np.int64)
+    codes: list[int] = []
+    for docnum, raw in enumerate(raw_values):
+        if not raw:
+            continue
+        found = by_raw.get(raw)
+        if found is None:
+            found = by_raw[raw] = [codes_of.setdefault(v, len(codes_of)) for v in raw.split(SEPARATOR)]
+        codes.extend(found)
+        counts[docnum + 1] = len(found)
+    return b"\n".join(codes_of), np.cumsum(counts).astype("<u4"), np.array(codes, "<u4")
 
 
 def _aligned(n: int) -> int:
@@ -211,6 +237,16 @@ class SegmentPostings:
         self._docs, self._ends, self._positions = a["docs"], a["ends"], a["positions"]
         self.term_count = len(self._key_starts) - 1
         self._cache: dict[bytes, TermPostings] = {}
+        self._arrays = a
+
+    def facet(self, name: str) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+        """A facet column: its distinct values, and per document the codes of its values (see
+        _facet_codes); None where the file has no such column."""
+        values = self._arrays.get(f"facet:{name}:values")
+        if values is None:
+            return None
+        text = values.tobytes().decode("utf-8")
+        return (text.split("\n") if text else []), self._arrays[f"facet:{name}:starts"], self._arrays[f"facet:{name}:codes"]
 
     def _key(self, i: int) -> bytes:
         return self._map[self._key_base + int(self._key_starts[i]):self._key_base + int(self._key_starts[i + 1])]
@@ -265,6 +301,7 @@ class SegmentPostings:
 
     def close(self) -> None:
         self._cache.clear()
+        self._arrays = {}
         self._key_bytes = self._key_starts = self._post_starts = self._pos_starts = None
         self._docs = self._ends = self._positions = None
         try:

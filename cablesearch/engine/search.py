@@ -38,7 +38,12 @@ class SegmentState:
     def facet(self, name: str, vocabulary: Vocabulary) -> FacetColumn:
         column = self.facets.get(name)
         if column is None:
-            column = self.facets[name] = FacetColumn.build(bytes_column(self.reader, facet_column(name)), vocabulary)
+            kept = self.arrays.postings.facet(name) if self.arrays is not None else None
+            if kept is not None:
+                column = FacetColumn.from_codes(*kept, vocabulary)
+            else:  # a segment written without them: read the column, a document at a time
+                column = FacetColumn.build(bytes_column(self.reader, facet_column(name)), vocabulary)
+            self.facets[name] = column
         return column
 
     def sort_key(self, column: str) -> np.ndarray:
