@@ -430,7 +430,7 @@ def test_batches_commit_separately_and_report_progress(tmp_path):
 
 
 def test_both_cores_build_the_same_index(tmp_path, index, monkeypatch):
-    monkeypatch.setattr("cablesearch.index.SMALL_BATCH", 0)  # sub-processes even for tiny batches
+    monkeypatch.setattr("cablesearch.writing.SMALL_BATCH", 0)  # sub-processes even for tiny batches
     with CableIndex.create(tmp_path / "mp") as ix:
         summary = ix.add(CABLES, procs=2, batch_size=2)
         assert summary.added == 5
@@ -653,7 +653,7 @@ def test_a_phrase_never_runs_across_two_paragraphs(tmp_path):
 
 
 def test_small_segments_merge_in_tens_and_large_ones_never(tmp_path, monkeypatch):
-    monkeypatch.setattr("cablesearch.index.MERGE_BELOW", 3)  # segments of 3+ cables count as large
+    monkeypatch.setattr("cablesearch.writing.MERGE_BELOW", 3)  # segments of 3+ cables count as large
     with CableIndex.create(tmp_path / "ix") as ix:
         ix.add([make_cable(f"09ROME{n}", "2009-01-01", "ROME", "Embassy Rome", "UNCLASSIFIED", "PHUM",
                            f"LARGE {n}") for n in range(1, 4)], procs=1)

@@ -20,7 +20,7 @@ from cablesearch import CableIndex
 from cablesearch.engine.matching import ArrayQuery
 from cablesearch.engine.scoring import Unsupported
 from cablesearch.matching import SegmentQuery
-from cablesearch.index import _with_archive_ids
+from cablesearch.searching import _with_archive_ids
 from cablesearch.query import compile_query
 from cablesearch.query.paragraph import walk
 

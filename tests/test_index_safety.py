@@ -56,8 +56,8 @@ def child_main(argv: list[str]) -> None:
     if mode == "index":
         n, batch, procs = map(int, argv[2:5])
         if procs > 1:
-            import cablesearch.index
-            cablesearch.index.SMALL_BATCH = 0  # sub-processes even for these tiny batches
+            import cablesearch.writing
+            cablesearch.writing.SMALL_BATCH = 0  # sub-processes even for these tiny batches
 
         def report(p):
             sys.stdout.write(f"{p.event} {p.read if p.event == 'read' else p.batches}\n")

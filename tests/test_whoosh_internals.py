@@ -50,7 +50,7 @@ def test_postings_spilled_to_disk_in_chunks_equal_postings_kept_in_memory(tmp_pa
     with CableIndex.create(tmp_path / "memory") as index:
         index.add(fixture_cables, procs=1)
         in_memory = all_postings(index)
-    monkeypatch.setattr("cablesearch.index.POSTING_POOL_MB", 0.01)  # a run every few dozen postings
+    monkeypatch.setattr("cablesearch.writing.POSTING_POOL_MB", 0.01)  # a run every few dozen postings
     monkeypatch.setattr(ChunkedPostingPool, "CHUNK", 7)
     runs = []
     write_run = ChunkedPostingPool._write_run

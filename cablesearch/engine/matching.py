@@ -10,7 +10,6 @@ of sorted key arrays. Python runs once per query part, NumPy per posting.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from whoosh import query as wq
