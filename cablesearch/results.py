@@ -133,12 +133,6 @@ class IndexStats:
 
 # --- facets ------------------------------------------------------------------------------------
 
-def count_facet(value_lists: Iterable[Sequence[str]]) -> list[tuple[str, int]]:
-    """Counts per value over many documents' value lists, most frequent first (ties by value)."""
-    counts = Counter(chain.from_iterable(value_lists))
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
 # --- snippets ----------------------------------------------------------------------------------
 
 def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,

@@ -116,7 +116,9 @@ class CableSearcher:
         wanted = offset + limit
         scored = sort == "relevance"
         expansions: dict[int, set[bytes]] = {}
-        parts = [SegmentMatches(leaf, base, state, match_segment(q, leaf, state, scored=scored, expansions=expansions))
+        scorers: dict = {}
+        parts = [SegmentMatches(leaf, base, state, match_segment(q, leaf, state, scored=scored,
+                                                                 expansions=expansions, scorers=scorers))
                  for leaf, base, state in self._segments(searcher)]
         top = top_hits(parts, wanted, sort)
         facet_counts = count_facets(parts, facets, self._vocabularies, facet_name)

@@ -292,12 +292,7 @@ class CableWriter:
     def add(self, items: Iterable[Any], *, progress: Callable[[IndexProgress], None] | None = None,
             batch_size: int = DEFAULT_BATCH_SIZE, procs: int | None = None,
             lock_timeout: float = DEFAULT_LOCK_TIMEOUT, total: int | None = None) -> IndexSummary:
-        """Index cables, committing every `batch_size`; skip unchanged ones, replace changed ones.
-
-        `items` may mix Cable and ReadError (source, reason); errors are counted, returned and
-        appended to rejected.log beside the index. Ctrl-C raises IndexingInterrupted after
-        dropping the uncommitted batch. `procs` > 1 analyses documents in sub-processes.
-        """
+        """Index cables (see CableIndex.add)."""
         procs = default_procs() if procs is None else max(1, procs)
         state = IndexProgress(event="read", total=total)
         errors: list[Any] = []

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-VALUE_SEPARATOR = "\x1f"  # between the values of one document in a facet column (index.py writes them)
+from .postings import facet_codes
+
 
 
 class Vocabulary:
@@ -43,19 +44,10 @@ class FacetColumn:
 
     @classmethod
     def build(cls, raw_values: list[bytes], vocabulary: Vocabulary) -> "FacetColumn":
-        sep = VALUE_SEPARATOR.encode("utf-8")
-        by_raw: dict[bytes, list[int]] = {}
-        counts = np.zeros(len(raw_values) + 1, np.int64)
-        codes: list[int] = []
-        for docnum, raw in enumerate(raw_values):
-            if not raw:
-                continue
-            found = by_raw.get(raw)
-            if found is None:
-                found = by_raw[raw] = [vocabulary.code(v) for v in raw.split(sep)]
-            codes.extend(found)
-            counts[docnum + 1] = len(found)
-        return cls(np.cumsum(counts), np.array(codes, np.int32))
+        """A segment's column from its raw values (a segment written without them in its postings file)."""
+        values, starts, codes = facet_codes(raw_values)
+        text = values.decode("utf-8")
+        return cls.from_codes(text.split("\n") if text else [], starts, codes, vocabulary)
 
     def count(self, mask: np.ndarray, size: int) -> np.ndarray:
         """Counts per code (an array of `size`) over the documents of `mask`."""

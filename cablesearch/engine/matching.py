@@ -65,9 +65,9 @@ class ArrayQuery:
     """Evaluates a compiled query on one segment; raises Unsupported for what it cannot."""
 
     def __init__(self, segment: Segment, searcher, *, scored: bool = True,
-                 expansions: dict[int, set[bytes]] | None = None):
+                 expansions: dict[int, set[bytes]] | None = None, scorers: dict | None = None):
         self.segment, self.searcher, self.scored = segment, searcher, scored
-        self.expansions = expansions
+        self.expansions, self.scorers = expansions, scorers
         self.n = segment.doc_count
         self._schema = searcher.schema
 
@@ -136,7 +136,7 @@ class ArrayQuery:
             btext = text if isinstance(text, bytes) else self._schema[fieldname].to_bytes(text)
             weights = postings.frequencies * self._schema[fieldname].format.field_boost
             scores[postings.docs] = term_scores(self.searcher, fieldname, btext, postings.docs,
-                                                weights, self.segment.lengths(fieldname))
+                                                weights, self.segment.lengths(fieldname), self.scorers)
         return scores
 
     def _term(self, fieldname: str, text, boost: float = 1.0) -> Match:

@@ -122,7 +122,7 @@ class PostingsFile:
         for name, code in self._SPILLED.items():
             arrays[name] = (None, f"{self._tmp}.{name}")
         for name, raw_values in facets.items():
-            values, starts, codes = _facet_codes(raw_values)
+            values, starts, codes = facet_codes(raw_values)
             arrays[f"facet:{name}:values"] = (np.frombuffer(values, np.uint8), None)
             arrays[f"facet:{name}:starts"] = (starts, None)
             arrays[f"facet:{name}:codes"] = (codes, None)
@@ -161,7 +161,7 @@ class PostingsFile:
 SEPARATOR = b"\x1f"  # between the values of one document in a facet column
 
 
-def _facet_codes(raw_values: list[bytes]) -> tuple[bytes, np.ndarray, np.ndarray]:
+def facet_codes(raw_values: list[bytes]) -> tuple[bytes, np.ndarray, np.ndarray]:
     """A facet column as its distinct values (joined by newlines), and per document the codes of
     its values: document d's are codes[starts[d]:starts[d + 1]]."""
     codes_of: dict[bytes, int] = {}

@@ -14,9 +14,16 @@ class Unsupported(Exception):
 
 
 def term_scores(searcher, fieldname: str, btext: bytes, docs: np.ndarray, weights: np.ndarray,
-                lengths: np.ndarray | None) -> np.ndarray:
-    """The score of each posting of a term (docs, weights) as Whoosh's weighting gives it."""
-    scorer = searcher.weighting.scorer(searcher, fieldname, btext)
+                lengths: np.ndarray | None, scorers: dict | None = None) -> np.ndarray:
+    """The score of each posting of a term (docs, weights) as Whoosh's weighting gives it.
+    `scorers` keeps each term's scorer for the other segments of one search: its idf and average
+    length are the whole index's, and Whoosh computes them by asking every segment."""
+    key = (fieldname, btext)
+    scorer = scorers.get(key) if scorers is not None else None
+    if scorer is None:
+        scorer = searcher.weighting.scorer(searcher, fieldname, btext)
+        if scorers is not None:
+            scorers[key] = scorer
     w = weights.astype(np.float64)
     if isinstance(scorer, WeightScorer):
         return w

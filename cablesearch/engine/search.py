@@ -73,12 +73,14 @@ class SegmentMatches:
 
 
 def match_segment(q: wq.Query, searcher, state: SegmentState, *, scored: bool,
-                  expansions: dict[int, set[bytes]] | None = None) -> Match:
+                  expansions: dict[int, set[bytes]] | None = None, scorers: dict | None = None) -> Match:
     """q's live matches in one segment, by its arrays where they can, else by Whoosh's matchers.
-    `expansions` collects the terms each prefix, wildcard or fuzzy term stood for."""
+    `expansions` collects the terms each prefix, wildcard or fuzzy term stood for; `scorers` keeps
+    term scorers for the other segments of the same search."""
     if state.arrays is not None:
         try:
-            return ArrayQuery(state.arrays, searcher, scored=scored, expansions=expansions).run(q)
+            return ArrayQuery(state.arrays, searcher, scored=scored, expansions=expansions,
+                              scorers=scorers).run(q)
         except Unsupported:
             pass
     from ..matching import SegmentQuery  # the matchers' path: old segments, phrases with slop

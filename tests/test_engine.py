@@ -1,0 +1,101 @@
+"""The array engine's storage and parts against Whoosh's own: the postings file of each segment,
+fuzzy-term expansion, facet codes, and searches of segments that have no postings file.
+
+tests/test_index_matching.py compares whole queries with Whoosh's matchers; these tests check the
+pieces they rest on, on the hand-written fixtures and (where present) the real corpus.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cablesearch import CableIndex
+from cablesearch._whoosh import bytes_column
+from cablesearch.engine.facets import FacetColumn, Vocabulary
+from cablesearch.engine.postings import _text_distance
+from cablesearch.fields import FACETS, decode_positions
+from cablesearch.matching import _read_postings
+
+QUERIES = ["Lukashenko", '"human rights"', "tag:PHUM", "bel*", "Lukashenka~1", "para:(Belarus Lukashenko)",
+           "Iran -nuclear", '"Aliyev Lukashenko"~10', "date:2007", "class:>=SECRET"]
+
+
+def segments(index: CableIndex):
+    with index._lock:
+        return [(leaf, state) for leaf, _, state in index._segments(index.searcher())]
+
+
+def check_postings_equal_whoosh(index: CableIndex, per_field: int) -> int:
+    """Docnums, frequencies and positions of terms in the postings file equal Whoosh's postings."""
+    checked = 0
+    for leaf, state in segments(index):
+        reader = leaf.reader()
+        assert state.arrays is not None
+        for field in ("body", "subject", "marking", "tags", "origin", "refs", "id", "year", "class_level"):
+            for text in list(reader.lexicon(field))[:per_field]:
+                whoosh, ours = _read_postings(reader, field, text), state.arrays.postings.term(field, text)
+                assert ours.docs.tolist() == list(whoosh.ids), (field, text)
+                boost = index.schema[field].format.field_boost
+                assert (ours.frequencies * boost).tolist() == list(whoosh.weights), (field, text)
+                if index.schema[field].format.supports("positions"):
+                    starts = ours.starts
+                    for i, value in enumerate(whoosh.values):
+                        assert ours.positions[starts[i]:ours.ends[i]].tolist() == decode_positions(value)
+                checked += 1
+        assert state.arrays.postings.term("body", b"no-such-term-here").docs.size == 0
+    return checked
+
+
+def test_postings_file_equals_whoosh_postings_on_the_fixtures(small_index):
+    with CableIndex.open(small_index) as index:
+        assert check_postings_equal_whoosh(index, per_field=100_000) > 500
+
+
+def test_postings_file_equals_whoosh_postings_on_the_real_corpus(real_corpus):
+    assert check_postings_equal_whoosh(real_corpus.index, per_field=1500) > 5000
+
+
+@pytest.mark.parametrize("term, distance", [("lukashenka", 1), ("ahmadinejad", 2), ("iran", 1), ("medvedev", 2),
+                                            ("nuclear", 1), ("belaru", 2), ("a", 1)])
+def test_fuzzy_expansion_equals_whoosh_terms_within(real_corpus, term, distance):
+    for leaf, state in segments(real_corpus.index):
+        expected = sorted(t if isinstance(t, bytes) else t.encode("utf-8")
+                          for t in leaf.reader().terms_within("body", term, distance, prefix=1))
+        assert sorted(state.arrays.postings.terms_near("body", term, distance, 1)) == expected
+
+
+def test_text_distance_is_levenshtein():
+    assert _text_distance("kitten", "sitting", 5) == 3
+    assert _text_distance("lukašenka", "lukashenka", 2) == 2
+    assert _text_distance("abc", "abc", 0) == 0
+    assert _text_distance("abcdef", "a", 2) == 3  # past the limit: limit + 1
+
+
+def test_facet_codes_in_the_postings_file_equal_the_columns(real_corpus):
+    for leaf, state in segments(real_corpus.index):
+        everything = np.ones(leaf.reader().doc_count_all(), bool)
+        for name in FACETS:
+            kept, read = Vocabulary(), Vocabulary()
+            a = FacetColumn.from_codes(*state.arrays.postings.facet(name), kept)
+            b = FacetColumn.build(bytes_column(leaf.reader(), f"facet_{name}"), read)
+            counts_a = {kept.values[c]: int(n) for c, n in enumerate(a.count(everything, len(kept.values))) if n}
+            counts_b = {read.values[c]: int(n) for c, n in enumerate(b.count(everything, len(read.values))) if n}
+            assert counts_a == counts_b, name
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_segments_without_postings_files_search_alike(small_index, text):
+    """An index written before the postings files (or a query the arrays cannot evaluate) goes
+    through Whoosh's matchers and gives the same page."""
+    with CableIndex.open(small_index) as index:
+        expected = index.search(text, limit=20)
+        with index._lock:
+            for _, state in segments(index):
+                state.arrays = None
+                state.facets.clear()
+        found = index.search(text, limit=20)
+    assert found.total == expected.total
+    assert [h.id for h in found.hits] == [h.id for h in expected.hits]
+    assert [round(h.score, 6) for h in found.hits] == [round(h.score, 6) for h in expected.hits]
+    assert found.facets == expected.facets
+    assert [h.snippets for h in found.hits] == [h.snippets for h in expected.hits]
