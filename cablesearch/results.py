@@ -7,12 +7,11 @@ Whoosh is imported only when a snippet is cut, so the CLI can import SORTS and D
 """
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 SORTS = ("relevance", "date", "-date")                  # CableIndex.search(sort=...): oldest / newest first
 DEFAULT_FACETS = ("tag", "origin", "year", "classification")  # CableIndex.search(facets=...) default
