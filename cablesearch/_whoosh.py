@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import signal
 import struct
 import sys
@@ -37,9 +38,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
-from .engine.postings import PostingsFile
+from .engine.postings import ALIGNMENT, SUFFIX as POSTINGS_SUFFIX, PostingsFile
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 
@@ -138,6 +140,32 @@ class _FastFlush:
         self.fieldwriter.close()
         if lengths:
             lengths.close()
+
+
+    def _assemble_segment(self):
+        # As SegmentWriter's, but the postings arrays start on a page of the compound file, so
+        # that they map aligned (NumPy reads unaligned arrays several times slower).
+        if self.compound:
+            segment = self.get_segment()
+            names = segment.list_files(self.storage)
+            compound = segment.create_file(self.storage, segment.COMPOUND_EXT)
+            directory = {}
+            compound.write_long(0)  # where the directory is, filled in by write_dir
+            compound.write_int(0)
+            for name in names:
+                if name.endswith(POSTINGS_SUFFIX):
+                    compound.write(b"\0" * (-compound.tell() % ALIGNMENT))
+                directory[name] = {"offset": compound.tell(), "length": self.storage.file_length(name),
+                                   "modified": self.storage.file_modified(name)}
+                f = self.storage.open_file(name)
+                try:
+                    shutil.copyfileobj(f, compound)
+                finally:
+                    f.close()
+            CompoundStorage.write_dir(compound, 0, directory)
+            for name in names:
+                self.storage.delete_file(name)
+            segment.compound = True
 
 
 class FastSegmentWriter(_FastFlush, SegmentWriter):

@@ -27,6 +27,7 @@ import numpy as np
 
 MAGIC = b"CSPOST02"
 SUFFIX = ".postings"
+ALIGNMENT = 4096         # where the file starts inside a segment's compound file (a page: arrays map aligned)
 _UINT_SIZE = 4           # Whoosh's Positions format: a uint count, then the pickled deltas
 _FLUSH_EVERY = 1 << 20   # array items held in memory before they are appended to the spill files
 
