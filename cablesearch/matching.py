@@ -1,11 +1,11 @@
-"""How a query finds and ranks cables in one index segment: sets of docnums and sums of scores.
+"""The matchers' path: a query on one segment evaluated with sets of docnums and Whoosh's matchers.
 
-Whoosh's matchers step through the matches one document at a time, several Python calls each;
-at Cablegate scale that is most of a search. SegmentQuery reads each term's postings once, a block
-at a time, and evaluates the query with set operations: And, Or, Not, prefixes, wildcards, fuzzy
-terms and ranges directly; exact phrases and para:(...) by checking positions only in the documents
-that hold all the words. Relevance is Whoosh's BM25F, summed term by term with the same formula, so
-only the top hits need sorting. What sets cannot evaluate (a phrase with slop) keeps the matchers.
+The engine (cablesearch/engine) evaluates queries over each segment's postings arrays. This module
+serves what has no arrays: segments written by a version before them, and query objects the
+arrays do not know (an API user's own whoosh.query types). Each term's postings are read once, a
+block at a time; And/Or/Not, prefixes, wildcards, fuzzy terms and ranges become set operations,
+exact phrases and para:(...) are checked by positions in the documents that hold all the words,
+and what sets cannot evaluate goes through Whoosh's matchers. Scores are Whoosh's BM25F.
 """
 from __future__ import annotations
 

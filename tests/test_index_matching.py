@@ -34,6 +34,7 @@ QUERIES = [
     "para:(Iran nuclear)", 'para:("prime minister" Iran)', "para:(bel* OR Minsk) -tag:PHUM", "para:(Iran OR Iraq -marking:U)",
     "-(Iran OR Iraq)", "subject:(Iran nuclear)", "(Iran OR Iraq) AND NOT tag:PREL", "signer:DERSE",
     '"Aliyev Lukashenko"~10', '"nuclear program Iran"~4', 'para:("Iran nuclear"~3 -marking:U)',
+    "signer:*", "caption:* -tag:PREL", "Iran -caption:*",
 ]
 ARRAYS_CANNOT: set[str] = set()  # queries that go through Whoosh's matchers
 

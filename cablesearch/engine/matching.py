@@ -95,8 +95,9 @@ class ArrayQuery:
         kind = type(q)
         if kind is wq.Term:
             return self._term(q.fieldname, q.text, q.boost)
-        if kind is wq.Every and not q.fieldname:
-            return Match(np.ones(self.n, bool), np.full(self.n, float(q.boost)) if self.scored else None)
+        if kind is wq.Every:  # every cable, or (field:*) every cable with a value in the field
+            mask = self._mask(self.segment.postings.field_docs(q.fieldname)) if q.fieldname else np.ones(self.n, bool)
+            return Match(mask, np.where(mask, float(q.boost), 0.0) if self.scored else None)
         if q is wq.NullQuery or kind is type(wq.NullQuery):
             return self._empty()
         if kind is wq.Phrase and self._positional(q.fieldname):

@@ -269,6 +269,12 @@ class SegmentPostings:
             self._cache[key] = found
         return found
 
+    def field_docs(self, fieldname: str) -> np.ndarray:
+        """The docnums of every posting of every term of a field (with repeats, unordered)."""
+        head = fieldname.encode("utf-8")
+        lo, hi = bisect_left(_Keys(self), head + b"\0"), bisect_left(_Keys(self), head + b"\1")
+        return self._docs[int(self._post_starts[lo]):int(self._post_starts[hi])]
+
     def terms_near(self, fieldname: str, term: str, maxdist: int, prefix: int) -> list[bytes]:
         """The terms of a field within `maxdist` Levenshtein edits of `term` that share its first
         `prefix` characters (Whoosh's FuzzyTerm), computed for all candidate terms at once."""
