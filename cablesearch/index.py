@@ -44,9 +44,10 @@ from .fields import (FACETS, FIELDS, Kind, build_schema, classification_level, f
                      field_named, keyword_value)
 from .matching import SegmentQuery
 from .model import Cable, format_utc, parse_utc
+from .query.citations import resolve_cited_by
 from .query.paragraph import SameParagraph, matched_paragraphs
-from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results,
-                      count_facet, hit_snippets)
+from .results import (DEFAULT_FACETS, SORTS, Citation, CitationGraph, Hit, IndexProgress, IndexStats, IndexSummary,
+                      Results, Similar, Thread, count_facet, hit_snippets)
 
 INDEX_NAME = "MAIN"
 LOCK_FILE = "cablesearch.lock"          # held (flock) by the writing process; holds its pid and start time
@@ -620,6 +621,7 @@ class CableIndex:
             raise InvalidSearchError(f"no facet {unknown[0]!r}; facets: {', '.join(sorted(FACETS))}")
         start = time.perf_counter()
         text, compiled, warnings = _compile(query, self.schema)
+        compiled = resolve_cited_by(compiled, self._cited_ids)  # cited-by:ID needs ID's REF line
         with self._lock:
             return _retry(lambda: self._search(text, compiled, warnings, limit, offset, sort,
                                                facets, start))
@@ -809,6 +811,29 @@ class CableIndex:
                                   size_bytes=sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()),
                                   segments=len(self._segments(searcher)))
             return _retry(compute)
+
+    # -- following a story (cablesearch/story.py) -----------------------------------------------
+    def similar(self, reference_id: str, query: Any = None, *, limit: int = 10) -> Similar | None:
+        """Cables most like this one by characteristic words and shared tags, optionally only
+        those matching `query`; None when the cable is not in the index."""
+        from . import story
+        return story.similar(self, reference_id, query, limit=limit)
+
+    def graph(self, reference_id: str, *, depth: int = 1, direction: str = "both", query: Any = None,
+              max_nodes: int = 2000) -> CitationGraph:
+        """The citation graph around a cable, `depth` hops along `direction` (cites, cited-by, both)."""
+        from . import story
+        return story.graph(self, reference_id, depth=depth, direction=direction, query=query,
+                           max_nodes=max_nodes)
+
+    def thread(self, reference_id: str, *, depth: int = 3, max_cables: int = 200) -> Thread:
+        """The cables citing one another around this one, oldest first, with their citing paragraphs."""
+        from . import story
+        return story.thread(self, reference_id, depth=depth, max_cables=max_cables)
+
+    def _cited_ids(self, reference_id: str) -> list[str]:
+        from . import story
+        return story.cited_ids(self, reference_id)
 
 
 def _facet_split(raw: bytes) -> tuple[str, ...]:
