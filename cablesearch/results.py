@@ -215,13 +215,24 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
     paragraphs = _paragraphs(record)
     exact = set(exact_paragraphs)
     candidates = []
+    others = []  # (-most words it can match, order, paragraph): cut only those that can make the best
     for order, (number, marking, text) in enumerate(paragraphs):
-        terms = text_terms | para_terms if order in exact else text_terms
-        snippet = excerpt(text, terms, paragraph=number, marking=marking)
-        if snippet is None and order in exact:
+        if order not in exact:
+            bound = _matched_words(text, text_terms)
+            if bound:
+                others.append((-bound, order, (number, marking, text)))
+            continue
+        snippet = excerpt(text, text_terms | para_terms, paragraph=number, marking=marking)
+        if snippet is None:
             snippet = lead(text, paragraph=number, marking=marking)
+        candidates.append((False, -len(snippet.matches), order, snippet))
+    for most, order, (number, marking, text) in sorted(others):
+        kept = sorted(c[:3] for c in candidates)[:SNIPPETS_PER_HIT]
+        if len(kept) == SNIPPETS_PER_HIT and kept[-1] < (True, most, order):
+            break  # an excerpt has at most `-most` matches: this one, and those after, cannot make it
+        snippet = excerpt(text, text_terms, paragraph=number, marking=marking)
         if snippet is not None:
-            candidates.append((order not in exact, -len(snippet.matches), order, snippet))
+            candidates.append((True, -len(snippet.matches), order, snippet))
     if candidates:
         best = sorted(candidates, key=lambda c: c[:3])[:SNIPPETS_PER_HIT]
         return tuple(c[3] for c in sorted(best, key=lambda c: c[2]))
@@ -233,6 +244,14 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
         number, marking, text = paragraphs[0]
         return (lead(text, paragraph=number, marking=marking),)
     return (lead(subject),) if subject else ()
+
+
+def _matched_words(text: str, terms: frozenset[str]) -> int:
+    """How many words of `text` analyse to one of `terms`: the most matches an excerpt of it can hold."""
+    if not terms or not text:
+        return 0
+    from .fields import analyse_words
+    return sum(1 for term in analyse_words(text) if term in terms)
 
 
 def _paragraphs(record: Mapping[str, Any]) -> list[tuple[int | None, str | None, str]]:

@@ -9,6 +9,7 @@ import copy
 import math
 import re
 import time
+import weakref
 from collections import Counter, deque
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -29,6 +30,7 @@ SIMILAR_TERMS = 25       # characteristic terms of the source that the search us
 MAX_DF_SHARE = 0.2       # terms (and tags) in more of the index's cables than this tell little, and cost
 TAG_BOOST = 0.5          # a shared rare tag weighs as much as a middling characteristic term
 BM25_K1 = 1.2            # term-frequency saturation, as the ranking's BM25F uses
+MIN_TERM_FREQUENCY = 2   # a long cable's candidate terms (subject words count double), see characteristic_terms
 _SUBJECT_BOOST = next(f.boost for f in FIELDS if f.name == "subject")
 _WORD = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*")  # fields.WORD_PATTERN: the words the analyzer sees
 _STOP_WORDS = frozenset("""a an and are as at be by can for from have if in is it may not of on or that the
@@ -64,9 +66,16 @@ def characteristic_terms(index: "CableIndex", cable: "Cable",
     searcher = index.searcher()
     cables = max(1, searcher.doc_count())
     most = max(2, int(cables * MAX_DF_SHARE))
+    frequencies = _df_cache(searcher)
+    # As Lucene's MoreLikeThis: words said once tell little of a long cable (and each look-up costs).
+    repeated = [term for term, tf in frequency.items() if tf >= MIN_TERM_FREQUENCY]
+    candidates = repeated if len(repeated) >= limit * 2 else list(frequency)
     weighed = []
-    for term, tf in frequency.items():
-        df = max(searcher.doc_frequency("body", term), searcher.doc_frequency("subject", term))
+    for term in candidates:
+        tf = frequency[term]
+        df = frequencies.get(term)
+        if df is None:
+            df = frequencies[term] = searcher.doc_frequency("body", term) or searcher.doc_frequency("subject", term)
         if df < 2 or df > most:
             continue
         idf = math.log(cables / (df + 1)) + 1  # Whoosh's idf, as its BM25F weighs terms
@@ -77,6 +86,18 @@ def characteristic_terms(index: "CableIndex", cable: "Cable",
     top = weighed[0][0]
     return [SimilarTerm(term, surface[term].most_common(1)[0][0], round(weight / top, 4))
             for weight, term in weighed]
+
+
+_DF_CACHES: "weakref.WeakKeyDictionary[Any, dict[str, int]]" = weakref.WeakKeyDictionary()
+
+
+def _df_cache(searcher) -> dict[str, int]:
+    """Body document frequencies already looked up, per reader (a new commit brings a new reader)."""
+    reader = searcher.reader()
+    try:
+        return _DF_CACHES.setdefault(reader, {})
+    except TypeError:  # a reader that takes no weak reference: no cache
+        return {}
 
 
 def _telling_tags(index: "CableIndex", cable: "Cable") -> list[str]:
@@ -129,19 +150,26 @@ def similar(index: "CableIndex", reference_id: str, query: Any = None, *, limit:
     hits = []
     for hit in results.hits:
         found = index.get(hit.id)
-        held = _terms_of(found) if found is not None else set()
+        held = _terms_held(found, words_of) if found is not None else set()
         hits.append(SimilarHit(hit, tuple(words_of[t.term] for t in terms if t.term in held),
                                tuple(tag for tag in hit.tags if keyword_value(tag).lower() in source_tags)))
     return Similar(cable.reference_id, cable.subject, tuple(terms), tuple(tags), text, results.total,
                    tuple(hits), time.perf_counter() - start)
 
 
-def _terms_of(cable: "Cable") -> set[str]:
-    """The analysed terms of a cable's subject and body."""
-    out = set(analyse_words(cable.subject or ""))
-    for text in paragraph_texts(cable):
-        out.update(analyse_words(text))
-    return out
+def _terms_held(cable: "Cable", terms: Iterable[str]) -> set[str]:
+    """Which of `terms` (analysed) a cable's subject or body holds. Only words starting like one of
+    the terms are analysed: a stem keeps its word's first three letters, bar a few of under three."""
+    terms = set(terms)
+    starts = sorted({t[:3] for t in terms}, key=len, reverse=True)
+    if not starts:
+        return set()
+    pattern = re.compile(r"\b(?:%s)[\w\*]*(?:\.?[\w\*]+)*" % "|".join(map(re.escape, starts)), re.IGNORECASE)
+    held = set()
+    for text in (cable.subject or "", *paragraph_texts(cable)):
+        for word in pattern.findall(text):
+            held.update(term for term in analyse_words(word) if term in terms)
+    return held
 
 
 # --- the citation graph --------------------------------------------------------------------------
