@@ -290,11 +290,11 @@ def thread(index: "CableIndex", reference_id: str, *, depth: int = THREAD_DEPTH,
         if cable is None:
             continue
         links = []
-        for edge in g.edges:
-            if edge.source == node.id and edge.target in indexed and edge.target != node.id:
-                labels = [r.label for r in cable.references if r.id and r.id.upper() == edge.target and r.label]
-                links.append(ThreadLink(edge.target, ",".join(labels),
-                                        citing_paragraph(cable, edge.target, labels)))
+        cited = dict.fromkeys(r.id.upper() for r in cable.references if r.id)  # edges at the walk's rim too
+        for target in cited:
+            if target in indexed and target != node.id:
+                labels = [r.label for r in cable.references if r.id and r.id.upper() == target and r.label]
+                links.append(ThreadLink(target, ",".join(labels), citing_paragraph(cable, target, labels)))
         links.sort(key=lambda link: _date_key(indexed[link.id]))
         entries.append(ThreadEntry(cable.reference_id, cable.created, cable.origin, cable.origin_name,
                                    cable.classification, cable.subject, tuple(links)))
