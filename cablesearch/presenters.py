@@ -905,17 +905,21 @@ def graph_fragments(graph: Any, width: int | None = None) -> Fragments:
 
     walk(graph.root, "")
     dangling = sum(1 for n in graph.nodes if not n.in_index)
-    facts = [f"{len(graph.nodes)} cables", f"{len(graph.edges)} references",
+    facts = [_count(len(graph.nodes), "cable"), _count(len(graph.edges), "reference"),
              f"depth {graph.depth}", graph.direction]
     if dangling:
         facts.append(f"{dangling} not in the index")
     if others:
-        facts.append(f"{others} more references among these cables (--format json|dot|graphml lists all)")
+        facts.append(f"{_count(others, 'more reference')} among these cables (--format json|dot|graphml lists all)")
     if graph.query:
         facts.append(f"only cables matching {graph.query}")
     if graph.truncated:
         facts.append("stopped at the node limit")
     return frags + [("class:dim", " · ".join(facts)), ("", "\n")]
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def graph_dict(graph: Any) -> dict[str, Any]:
