@@ -15,6 +15,7 @@ read per segment once and cached until the segment goes.
 """
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import os
@@ -189,8 +190,14 @@ def cable_from_record(record: dict[str, Any]) -> Cable:
     return _from_json(Cable, record)
 
 
+@functools.lru_cache(maxsize=None)
+def _type_hints(cls: type) -> dict[str, Any]:
+    """A dataclass's resolved annotations (resolving them took most of `get` for a long cable)."""
+    return typing.get_type_hints(cls)
+
+
 def _from_json(cls: type, data: dict[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     kwargs = {}
     for f in dataclass_fields(cls):
         if f.name not in data:

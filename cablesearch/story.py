@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # --- similar cables ------------------------------------------------------------------------------
 
 SIMILAR_TERMS = 25       # characteristic terms of the source that the search uses
-MAX_DF_SHARE = 0.2       # terms (and tags) in more of the index's cables than this tell little, and cost
+MAX_DF_SHARE = 0.1       # terms (and tags) in more of the index's cables than this tell little, and cost
 TAG_BOOST = 0.5          # a shared rare tag weighs as much as a middling characteristic term
 BM25_K1 = 1.2            # term-frequency saturation, as the ranking's BM25F uses
 MIN_TERM_FREQUENCY = 2   # a long cable's candidate terms (subject words count double), see characteristic_terms
@@ -133,7 +133,9 @@ def similar(index: "CableIndex", reference_id: str, query: Any = None, *, limit:
     restrict = _restriction(index, query)
     terms = characteristic_terms(index, cable)
     tags = _telling_tags(index, cable)
-    likeness = [wq.Term(name, t.term, boost=t.weight) for t in terms for name in ("subject", "body")]
+    in_subject = set(analyse_words(cable.subject or ""))  # a body word rarely is a subject word elsewhere
+    likeness = [wq.Term(name, t.term, boost=t.weight) for t in terms
+                for name in (("subject", "body") if t.term in in_subject else ("body",))]
     likeness += [wq.Term("tags", tag, boost=TAG_BOOST) for tag in tags]
     text = query if isinstance(query, str) and query.strip() else (str(query) if query is not None else None)
     if not likeness:
