@@ -243,6 +243,11 @@ class CableCompleter(Completer):
         if spec.kind is Kind.DATE:
             yield from self._date_completions(typed, back)
             return
+        if spec.kind is Kind.CITED_BY:  # a reference id
+            if len(typed) >= 2:
+                for value, _count in self._index_values("id", typed, 20):
+                    yield Completion(value.upper(), start_position=back, display_meta="cable id")
+            return
         if spec.kind is Kind.LEVEL:
             for level in CLASSIFICATION_LEVELS:
                 if level.lower().startswith(typed.lower()):

@@ -258,6 +258,13 @@ def test_cli_refs_graph_formats_and_exit_codes(cli):
     assert status == 0 and "07BAKU3 cites (2)" in out and "07STATE99" in out
 
 
+@pytest.mark.parametrize("command", ["similar", "thread", "refs"])
+def test_new_subcommands_have_help_with_examples(capsys, command):
+    status = main([command, "--help"])
+    out = capsys.readouterr().out
+    assert status == 0 and "examples:" in out and f"cablesearch {command} 07BAKU595" in out
+
+
 def test_cli_similar_and_thread(cli):
     status, out, _ = cli("similar", "07BAKU2", "--format", "json")
     doc = json.loads(out)
@@ -287,6 +294,21 @@ def test_repl_similar_refs_depth_and_thread(story_index):
     assert "→ cites 07BAKU3" in printed
     assert "thread of 07BAKU2" in printed
     assert status == 2 and "--direction is one of cites, cited-by, both" in err.getvalue()
+
+
+def test_cited_by_completes_reference_ids_and_commands_complete_cables(story_index):
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from cablesearch.repl import CableCompleter
+    completer = CableCompleter(story_index.values)
+
+    def complete(text: str) -> list[str]:
+        return [c.text for c in completer.get_completions(Document(text, len(text)), CompleteEvent())]
+    assert "cited-by:" in complete("tag:ENRG cited")
+    assert set(complete("cited-by:07BA")) == {"07BAKU1", "07BAKU2", "07BAKU3"}
+    assert "07ANKARA5" in complete(":similar 07AN") and "07ANKARA5" in complete(":thread 07an")
+    assert complete(":refs 07BAKU1 --direction c") == ["cites", "cited-by"]
 
 
 def test_repl_does_not_import_the_cli():
