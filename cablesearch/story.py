@@ -334,7 +334,8 @@ def _mentions(text: str, letters: set[str], only_one: bool, patterns) -> tuple[i
     best = None
     for match in _REF_WORD.finditer(text):
         named, end = _labels_after(text, match.end())
-        if named & letters or (only_one and not named):
+        bare = not named and not match.group().lower().startswith("reference")  # the English word
+        if named & letters or (only_one and bare):
             best = (match.start(), end if named else match.end())
             break
     for pattern in patterns:
