@@ -10,7 +10,7 @@ import math
 import re
 import time
 import weakref
-from collections import Counter, deque
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Iterable
 
 from whoosh import query as wq
