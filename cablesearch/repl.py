@@ -577,9 +577,14 @@ class Repl:
         similar = self.index.similar(cable_id, query, limit=self.limit)
         if similar is None:
             raise CablesearchError(f"no cable {cable_id} in the index")
-        if self.format == "json":
+        if self.format != "text":
             import json
-            self.out.write(json.dumps(presenters.similar_dict(similar), ensure_ascii=False, indent=2) + "\n")
+            if self.format == "json":
+                self.out.write(json.dumps(presenters.similar_dict(similar), ensure_ascii=False, indent=2) + "\n")
+            elif self.format == "jsonl":
+                self.out.writelines(presenters.hits_jsonl(item.hit for item in similar.hits))
+            else:
+                self.out.writelines(presenters.hits_csv(item.hit for item in similar.hits))
             self.out.flush()
             return
         width = presenters.terminal_width(self.out) if _terminal_rows(self.out) else None
