@@ -160,18 +160,11 @@ def similar(index: "CableIndex", reference_id: str, query: Any = None, *, limit:
 
 
 def _terms_held(cable: "Cable", terms: Iterable[str]) -> set[str]:
-    """Which of `terms` (analysed) a cable's subject or body holds. Only words starting like one of
-    the terms are analysed: a stem keeps its word's first three letters, bar a few of under three."""
-    terms = set(terms)
-    starts = sorted({t[:3] for t in terms}, key=len, reverse=True)
-    if not starts:
-        return set()
-    pattern = re.compile(r"\b(?:%s)[\w\*]*(?:\.?[\w\*]+)*" % "|".join(map(re.escape, starts)), re.IGNORECASE)
-    held = set()
-    for text in (cable.subject or "", *paragraph_texts(cable)):
-        for word in pattern.findall(text):
-            held.update(term for term in analyse_words(word) if term in terms)
-    return held
+    """Which of `terms` (analysed) a cable's subject or body holds."""
+    held = set(analyse_words(cable.subject or ""))
+    for text in paragraph_texts(cable):
+        held.update(analyse_words(text))
+    return held.intersection(terms)
 
 
 # --- the citation graph --------------------------------------------------------------------------
