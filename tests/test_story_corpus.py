@@ -262,8 +262,10 @@ def test_citing_paragraphs_name_the_cited_cable(corpus):
                 if link.paragraph is None:
                     continue
                 found += 1
-                paragraph = next(p for p in cable.paragraphs if p.number == link.paragraph.paragraph)
-                number = re.sub(r"^\d{2}[A-Z]+?0*", "", link.id)
+                shown = link.paragraph.text.strip("…")
+                paragraph = next(p for p in cable.paragraphs if p.number == link.paragraph.paragraph
+                                 and p.marking == link.paragraph.marking and shown in p.text.replace("\n", " "))
+                number = re.sub(r"^\d{2}[A-Z]+", "", link.id).lstrip("0")
                 assert REF_MENTION.search(paragraph.text) or number in paragraph.text or link.id in paragraph.text
                 start, end = link.paragraph.matches[0]
                 assert link.paragraph.text[start:end].strip()
