@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # --- similar cables ------------------------------------------------------------------------------
 
 SIMILAR_TERMS = 25       # characteristic terms of the source that the search uses
-MAX_DF_SHARE = 0.1       # terms (and tags) in more of the index's cables than this tell little, and cost
+MAX_DF_SHARE = 0.05      # terms (and tags) in more of the index's cables than this tell little, and cost
 TAG_BOOST = 0.5          # a shared rare tag weighs as much as a middling characteristic term
 BM25_K1 = 1.2            # term-frequency saturation, as the ranking's BM25F uses
 MIN_TERM_FREQUENCY = 2   # a long cable's candidate terms (subject words count double), see characteristic_terms

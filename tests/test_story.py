@@ -57,7 +57,7 @@ CABLES = [
     cable("07RIGA9", 20, "Latvian fisheries quota", ["Quota for herring and sprat was set."],
           tags=("EFIS", "LG"), origin="RIGA"),
 ] + [cable(f"07FILLER{i}", 1 + i % 27, f"Routine report {i}", [" ".join(FILLER_WORDS[: 3 + i % 7])],
-           tags=("PREL", "PGOV"), origin="ROME") for i in range(60)]
+           tags=("PREL", "PGOV"), origin="ROME") for i in range(100)]
 
 
 @pytest.fixture(scope="module")
