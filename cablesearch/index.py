@@ -744,8 +744,8 @@ class CableIndex:
                 for field in ("id", "archive_id"):  # the archive's malformed id finds the repaired cable
                     for rid in dict.fromkeys((reference_id, reference_id.upper())):
                         docnum = searcher.document_number(**{field: rid})
-                        if docnum is not None:
-                            return decode_record(searcher.reader().column_reader("record")[docnum])
+                        if docnum is not None:  # the segment's column reader, kept: making one reads its offsets
+                            return self._record_at(self._segments(searcher), docnum)
                 return None
             return _retry(find)
 
