@@ -14,12 +14,12 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .errors import CablesearchError
-from .results import DEFAULT_FACETS, SORTS  # the index's own lists; cablesearch.results loads no Whoosh
+# the index's own lists; cablesearch.results loads no Whoosh
+from .results import DEFAULT_FACETS, DIRECTIONS, GRAPH_FORMATS, QUERY_FORMATS, SORTS
 
 EXIT_OK, EXIT_NONE, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 TEXT_FORMATS = ("text", "json")
-QUERY_FORMATS = ("text", "json", "jsonl", "csv")
 
 MAIN_EPILOG = """\
 examples:
@@ -27,6 +27,9 @@ examples:
   cablesearch index ../shared/corpus/cables     build or update the index
   cablesearch query 'tag:PHUM from:BAKU'        search once and print the hits
   cablesearch show 07BAKU595                    print a whole cable
+  cablesearch similar 07BAKU595 'date:2008'     cables like it, from 2008
+  cablesearch refs 07BAKU595 --depth 2          its citation graph, two hops each way
+  cablesearch thread 07BAKU595                  the cables citing one another around it, by date
   cablesearch explain 'class:>=SECRET belarus'  show how a query is read
 
 The index is --index DIR, else $CABLESEARCH_INDEX, else ./index if it exists, else
@@ -124,21 +127,92 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_refs(args: argparse.Namespace) -> int:
-    """What a cable cites and what cites it."""
+    """What a cable cites and what cites it; with --depth, --direction, --query or a graph format,
+    the citation graph walked that far."""
     import json
 
     from . import presenters
 
     cable_id = args.id
+    if args.depth is not None and args.depth < 0:
+        raise CablesearchError("--depth must not be negative")
+    one_hop = args.depth is None and args.direction is None and args.query is None
+    if one_hop and args.format in TEXT_FORMATS:
+        with _open_index(args) as index:
+            cites = index.cites(cable_id)  # None: the cable itself is not in the index
+            cited_by = list(index.cited_by(cable_id))
+        if args.format == "json":
+            sys.stdout.write(json.dumps(presenters.refs_dict(cable_id, cites, cited_by), ensure_ascii=False,
+                                        indent=2) + "\n")
+        else:
+            _write_fragments(presenters.refs_fragments(cable_id, cites, cited_by))
+        return EXIT_OK if cites or cited_by else EXIT_NONE
     with _open_index(args) as index:
-        cites = index.cites(cable_id)  # None: the cable itself is not in the index
-        cited_by = list(index.cited_by(cable_id))
+        graph = index.graph(cable_id, depth=1 if args.depth is None else args.depth,
+                            direction=args.direction or "both", query=args.query)
     if args.format == "json":
-        sys.stdout.write(json.dumps(presenters.refs_dict(cable_id, cites, cited_by), ensure_ascii=False,
-                                    indent=2) + "\n")
+        sys.stdout.write(json.dumps(presenters.graph_dict(graph), ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "dot":
+        sys.stdout.write(presenters.graph_dot(graph))
+    elif args.format == "graphml":
+        sys.stdout.write(presenters.graph_graphml(graph))
     else:
-        _write_fragments(presenters.refs_fragments(cable_id, cites, cited_by))
-    return EXIT_OK if cites or cited_by else EXIT_NONE
+        width = presenters.terminal_width(sys.stdout) if _stdout_is_terminal() else None
+        _write_fragments(presenters.graph_fragments(graph, width=width))
+    if not graph.node(graph.root).in_index:
+        _status(f"{graph.root} is not in the index")
+    return EXIT_OK if graph.edges else EXIT_NONE
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    """Cables like one cable, optionally only those matching a query."""
+    from . import presenters
+
+    if args.limit < 1:
+        raise CablesearchError("--limit must be at least 1")
+    with _open_index(args) as index:
+        similar = index.similar(args.id, args.query, limit=args.limit)
+    if similar is None:
+        _status(f"no cable {args.id} in the index")
+        return EXIT_NONE
+    hits = [item.hit for item in similar.hits]
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps(presenters.similar_dict(similar), ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "jsonl":
+        import json
+
+        sys.stdout.writelines(json.dumps({**presenters.hit_dict(item.hit), "shared_words": list(item.words),
+                                          "shared_tags": list(item.tags)}, ensure_ascii=False) + "\n"
+                              for item in similar.hits)
+    elif args.format == "csv":
+        sys.stdout.writelines(presenters.hits_csv(hits))
+    else:
+        width = presenters.terminal_width(sys.stdout) if _stdout_is_terminal() else None
+        _write_fragments(presenters.similar_fragments(similar, width=width))
+    return EXIT_OK if hits else EXIT_NONE
+
+
+def cmd_thread(args: argparse.Namespace) -> int:
+    """The cables citing one another around a cable, in date order."""
+    import json
+
+    from . import presenters
+
+    if args.depth < 1 or args.max < 1:
+        raise CablesearchError("--depth and --max must be at least 1")
+    with _open_index(args) as index:
+        thread = index.thread(args.id, depth=args.depth, max_cables=args.max)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(presenters.thread_dict(thread), ensure_ascii=False, indent=2) + "\n")
+    else:
+        width = presenters.terminal_width(sys.stdout) if _stdout_is_terminal() else None
+        _write_fragments(presenters.thread_fragments(thread, width=width))
+    if len(thread.entries) < 2:
+        _status(f"no indexed cable cites or is cited by {args.id}")
+        return EXIT_NONE
+    return EXIT_OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -300,11 +374,45 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--pager", action=argparse.BooleanOptionalAction, default=None,
                      help="page the text through $PAGER (default: when stdout is a terminal)")
 
-    sub = _add_subcommand(subparsers, "refs", cmd_refs, "list what a cable cites and what cites it", """\
+    sub = _add_subcommand(subparsers, "refs", cmd_refs, "list what a cable cites and what cites it, or walk "
+                          "the citation graph", """\
   cablesearch refs 07BAKU595
   cablesearch refs 07STATE61831 --format json
+  cablesearch refs 07BAKU595 --depth 2 --direction cites
+  cablesearch refs 07BAKU595 --depth 3 --query 'from:BAKU date:2007' --format dot | dot -Tsvg > refs.svg
+  cablesearch refs 07BAKU595 --depth 2 --format graphml > refs.graphml
 """, [common])
     sub.add_argument("id", help="reference id")
+    sub.add_argument("--depth", "-d", type=int, default=None,
+                     help="hops to walk (default 1); with it, refs prints the citation graph as a tree")
+    sub.add_argument("--direction", choices=DIRECTIONS, default=None,
+                     help="follow what a cable cites, what cites it, or both (default both)")
+    sub.add_argument("--query", "-q", default=None, metavar="Q",
+                     help="keep and follow only cables matching this query (the starting cable always)")
+    sub.add_argument("--format", "-f", choices=GRAPH_FORMATS, default="text",
+                     help="text (a tree), json (nodes and edges), dot (Graphviz) or graphml (Gephi, networkx)")
+
+    sub = _add_subcommand(subparsers, "similar", cmd_similar, "list the cables most like a cable", """\
+  cablesearch similar 07BAKU595
+  cablesearch similar 07BAKU595 'date:2008'
+  cablesearch similar 07BAKU595 'from:STATE OR tag:PREL' --format json
+  cablesearch similar 07BAKU595 -- '-from:BAKU'
+""", [common])
+    sub.add_argument("id", help="reference id of the cable to match")
+    sub.add_argument("query", nargs="?", default=None,
+                     help="only cables matching this query (it restricts, it does not rank); "
+                          "one that starts with - goes after --")
+    sub.add_argument("--limit", "-n", type=int, default=10, help="cables to print (default 10)")
+    sub.add_argument("--format", "-f", choices=QUERY_FORMATS, default="text", help="output format")
+
+    sub = _add_subcommand(subparsers, "thread", cmd_thread, "show the cables citing one another around a "
+                          "cable, in date order", """\
+  cablesearch thread 07BAKU595
+  cablesearch thread 07BAKU595 --depth 5 --format json
+""", [common])
+    sub.add_argument("id", help="reference id")
+    sub.add_argument("--depth", "-d", type=int, default=3, help="hops of citations to follow (default 3)")
+    sub.add_argument("--max", type=int, default=200, help="stop after this many cables (default 200)")
     sub.add_argument("--format", "-f", choices=TEXT_FORMATS, default="text")
 
     sub = _add_subcommand(subparsers, "stats", cmd_stats, "show what the index holds", """\

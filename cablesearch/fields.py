@@ -22,6 +22,7 @@ class Kind(Enum):
     LEVEL = "level"          # classification, ordered: class:>=SECRET
     PARAGRAPH = "paragraph"  # query-only: para:(...) scopes words to one paragraph
     MARKING = "marking"      # query-only, inside para:(...): the paragraph's marking
+    CITED_BY = "cited_by"    # query-only: the cables an id's REF line names (resolved against the index)
 
 
 CLASSIFICATION_LEVELS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
@@ -95,6 +96,8 @@ FIELDS: tuple[Field, ...] = (
     Field("refs", ("ref", "cites"), Kind.KEYWORD, "cables that cite this reference id", "ref:07STATE61831",
           lambda c: [r.id for r in c.references if r.id], completable=True,
           facet=lambda c: sorted({r.id for r in c.references if r.id})),
+    Field("cited-by", (), Kind.CITED_BY, "cables this reference id cites (its REF line)",
+          "cited-by:07BAKU595"),
     Field("signer", (), Kind.KEYWORD, "who signed the cable", "signer:DERSE",
           lambda c: [c.signer] if c.signer else [], completable=True,
           facet=lambda c: [c.signer] if c.signer else []),

@@ -22,7 +22,8 @@ from .errors import (CablesearchError, IndexExistsError, IndexFormatError, Index
                      IndexLockedError, IndexNotFoundError, IndexPathError, IndexWriteError, InvalidSearchError)
 from .fields import build_schema
 from .model import Cable
-from .results import DEFAULT_FACETS, SORTS, Citation, Hit, IndexProgress, IndexStats, IndexSummary, Results  # noqa: F401
+from .results import (DEFAULT_FACETS, SORTS, Citation, CitationGraph, Hit, IndexProgress, IndexStats,  # noqa: F401
+                      IndexSummary, Results, Similar, Thread)
 from .searching import CableSearcher
 from .writing import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TIMEOUT, LOCK_FILE, REJECTED_LOG, CableWriter,  # noqa: F401
                       _WriterLock, default_procs, estimate_inputs)
@@ -119,7 +120,8 @@ class CableIndex:
 
         Hits `offset`+1 .. `offset`+`limit` of the sorted matches; limit=0 gives only the total and facets.
         """
-        return self._reader.search(query, limit=limit, offset=offset, sort=sort, facets=facets)
+        return self._reader.search(query, limit=limit, offset=offset, sort=sort, facets=facets,
+                                   cited_ids=self._cited_ids)
 
     def get(self, reference_id: str) -> Cable | None:
         """The cable with this reference id, exactly as indexed, or None."""
@@ -150,6 +152,29 @@ class CableIndex:
 
     def _segments(self, searcher):
         return self._reader._segments(searcher)
+
+    # -- following a story (cablesearch/story.py) -----------------------------------------------
+    def similar(self, reference_id: str, query: Any = None, *, limit: int = 10) -> Similar | None:
+        """Cables most like this one by characteristic words and shared tags, optionally only
+        those matching `query`; None when the cable is not in the index."""
+        from . import story
+        return story.similar(self, reference_id, query, limit=limit)
+
+    def graph(self, reference_id: str, *, depth: int = 1, direction: str = "both", query: Any = None,
+              max_nodes: int = 2000) -> CitationGraph:
+        """The citation graph around a cable, `depth` hops along `direction` (cites, cited-by, both)."""
+        from . import story
+        return story.graph(self, reference_id, depth=depth, direction=direction, query=query,
+                           max_nodes=max_nodes)
+
+    def thread(self, reference_id: str, *, depth: int = 3, max_cables: int = 200) -> Thread:
+        """The cables citing one another around this one, oldest first, with their citing paragraphs."""
+        from . import story
+        return story.thread(self, reference_id, depth=depth, max_cables=max_cables)
+
+    def _cited_ids(self, reference_id: str) -> list[str]:
+        from . import story
+        return story.cited_ids(self, reference_id)
 
 
 def exists(path: str | Path) -> bool:

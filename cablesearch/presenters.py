@@ -792,3 +792,258 @@ QUERY_SYNTAX = (
     ("date:2007-01..2007-06", "date ranges; date:2008..  date:<2005"),
     ("07BAKU595", "a reference id finds that cable"),
 )
+
+
+# --- following a story: similar cables, citation graphs, threads ---------------------------------
+
+def similar_fragments(similar: Any, *, numbered: bool = False, width: int | None = None) -> Fragments:
+    """Cables like a source cable (results.Similar): each hit line, then the words and tags it shares."""
+    words = " ".join(t.word for t in similar.terms) or "(none: its words are too common or too rare)"
+    frags: Fragments = [("class:heading", f"like {similar.id}"), ("", "  "),
+                        ("class:subject", _truncate(_collapse(similar.subject), 70)), ("", "\n"),
+                        ("class:dim", "  characteristic words: "), ("", words), ("", "\n")]
+    if similar.tags:
+        frags += [("class:dim", "  telling tags: "), ("", " ".join(t.upper() for t in similar.tags)), ("", "\n")]
+    if similar.query:
+        frags += [("class:dim", "  only cables matching: "), ("class:q.value", similar.query), ("", "\n")]
+    frags.append(("", "\n"))
+    if not similar.hits:
+        return frags + [("class:dim", "no similar cables"), ("", "\n")]
+    lines = _split_lines(results_fragments(_HitsOnly([s.hit for s in similar.hits]), numbered=numbered,
+                                           width=width, snippets=False))
+    indent = "    " if not numbered else " " * (len(str(max(s.hit.rank for s in similar.hits))) + 2)
+    for line, item in zip(lines, similar.hits):
+        frags += line
+        shared = [("class:match", " ".join(item.words))] if item.words else [("class:dim", "no characteristic word")]
+        frags += [("", indent), ("class:dim", "shares: ")] + shared
+        if item.tags:
+            frags += [("class:dim", " · tags: "), ("", " ".join(item.tags))]
+        frags.append(("", "\n"))
+    frags += [("class:dim", f"{len(similar.hits)} of {similar.total:,} similar cables "
+                            f"in {similar.elapsed * 1000:.0f} ms"), ("", "\n")]
+    return frags
+
+
+class _HitsOnly:
+    """The part of a Results that results_fragments reads."""
+
+    def __init__(self, hits: Sequence[Any]):
+        self.hits = hits
+
+
+def _split_lines(frags: Fragments) -> list[Fragments]:
+    """Fragments cut into lines (each keeps its trailing newline)."""
+    lines: list[Fragments] = [[]]
+    for style, text in frags:
+        lines[-1].append((style, text))
+        if text.endswith("\n"):
+            lines.append([])
+    return [line for line in lines if line]
+
+
+def similar_dict(similar: Any) -> dict[str, Any]:
+    """Similar cables as data: the source, its characteristic terms and tags, the hits and why."""
+    return {
+        "id": similar.id, "subject": similar.subject, "query": similar.query, "total": similar.total,
+        "terms": [{"term": t.term, "word": t.word, "weight": t.weight} for t in similar.terms],
+        "tags": [t.upper() for t in similar.tags],
+        "hits": [{**hit_dict(s.hit), "shared_words": list(s.words), "shared_tags": list(s.tags)}
+                 for s in similar.hits],
+    }
+
+
+def _node_label(node: Any) -> str:
+    if not node.in_index:
+        return f"{node.id} (not in the index)"
+    return " ".join(v for v in (node.id, format_date(node.date), _collapse(node.subject)) if v)
+
+
+def graph_tree(graph: Any) -> tuple[dict[str, list[tuple[str, str]]], int]:
+    """The breadth-first tree of a CitationGraph: node -> [(child, "cites"|"cited-by")], and how many
+    edges the tree leaves out (references among cables already shown)."""
+    depth = {n.id: n.depth for n in graph.nodes}
+    children: dict[str, list[tuple[str, str]]] = {n.id: [] for n in graph.nodes}
+    placed = {graph.root}
+    used = 0
+    for node in graph.nodes:  # breadth-first order: parents come first
+        if node.id in placed:
+            continue
+        for edge in graph.edges:
+            if edge.source == node.id and depth.get(edge.target) == node.depth - 1:
+                children[edge.target].append((node.id, "cited-by"))
+            elif edge.target == node.id and depth.get(edge.source) == node.depth - 1:
+                children[edge.source].append((node.id, "cites"))
+            else:
+                continue
+            placed.add(node.id)
+            used += 1
+            break
+    return children, len(graph.edges) - used
+
+
+def graph_fragments(graph: Any, width: int | None = None) -> Fragments:
+    """A citation graph as a text tree: → the cable cites it, ← it cites the cable above."""
+    nodes = {n.id: n for n in graph.nodes}
+    children, others = graph_tree(graph)
+    root = nodes[graph.root]
+    frags: Fragments = [("class:id", root.id)]
+    frags += [("class:missing", "  (not in the index)")] if not root.in_index else \
+        [("", "  "), ("class:date", format_date(root.date)), ("", "  "), ("", _collapse(root.subject))]
+    frags.append(("", "\n"))
+
+    def walk(parent: str, prefix: str) -> None:
+        nonlocal frags
+        kids = children[parent]
+        for i, (child, how) in enumerate(kids):
+            last = i == len(kids) - 1
+            node = nodes[child]
+            branch = prefix + ("└─ " if last else "├─ ")
+            arrow = "→ cites " if how == "cites" else "← cited by "
+            line: Fragments = [("class:dim", branch + arrow), ("class:id", node.id)]
+            if node.in_index:
+                line += [("", "  "), ("class:date", format_date(node.date)), ("", "  "),
+                         ("class:origin", node.origin), ("", "  ")]
+                used = len(branch) + len(arrow) + len(node.id) + 16 + len(node.origin) + 2
+                line.append(("", _truncate(_collapse(node.subject), (width - used) if width else 70)))
+            else:
+                line.append(("class:missing", "  (not in the index)"))
+            frags += line + [("", "\n")]
+            walk(child, prefix + ("   " if last else "│  "))
+
+    walk(graph.root, "")
+    dangling = sum(1 for n in graph.nodes if not n.in_index)
+    facts = [_count(len(graph.nodes), "cable"), _count(len(graph.edges), "reference"),
+             f"depth {graph.depth}", graph.direction]
+    if dangling:
+        facts.append(f"{dangling} not in the index")
+    if others:
+        facts.append(f"{_count(others, 'more reference')} among these cables (--format json|dot|graphml lists all)")
+    if graph.query:
+        facts.append(f"only cables matching {graph.query}")
+    if graph.truncated:
+        facts.append("stopped at the node limit")
+    return frags + [("class:dim", " · ".join(facts)), ("", "\n")]
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def graph_dict(graph: Any) -> dict[str, Any]:
+    """A citation graph as JSON-ready nodes and edges (an edge: `source` cites `target`)."""
+    return {
+        "root": graph.root, "depth": graph.depth, "direction": graph.direction, "query": graph.query,
+        "truncated": graph.truncated,
+        "nodes": [{"id": n.id, "in_index": n.in_index, "depth": n.depth, "date": iso_datetime(n.date),
+                   "origin": n.origin, "classification": n.classification, "subject": n.subject}
+                  for n in graph.nodes],
+        "edges": [{"source": e.source, "target": e.target, "label": e.label} for e in graph.edges],
+    }
+
+
+def _dot_string(text: str) -> str:
+    """A DOT double-quoted string: backslashes, quotes and line breaks escaped."""
+    text = _xml_safe(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + re.sub(r"\r\n|\r|\n", r"\\n", text) + '"'
+
+
+def graph_dot(graph: Any) -> str:
+    """A citation graph in Graphviz DOT: an arrow from each citing cable to the cable it cites."""
+    lines = ["digraph citations {", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
+    for n in graph.nodes:
+        if n.in_index:
+            label = "\n".join(v for v in (n.id, format_date(n.date), _truncate(_collapse(n.subject), 60)) if v)
+            attrs = [f"label={_dot_string(label)}", f"date={_dot_string(format_date(n.date))}",
+                     f"origin={_dot_string(n.origin)}", f"subject={_dot_string(n.subject)}"]
+        else:
+            attrs = [f"label={_dot_string(n.id + chr(10) + '(not in the index)')}", "style=dashed"]
+        attrs.append(f"depth={n.depth}")
+        if n.id == graph.root:
+            attrs.append("penwidth=2")
+        lines.append(f"  {_dot_string(n.id)} [{', '.join(attrs)}];")
+    for e in graph.edges:
+        label = f" [label={_dot_string(e.label)}]" if e.label else ""
+        lines.append(f"  {_dot_string(e.source)} -> {_dot_string(e.target)}{label};")
+    return "\n".join(lines) + "\n}\n"
+
+
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Text without the control characters XML 1.0 cannot hold (cable texts may carry them)."""
+    return _XML_UNSAFE.sub("", text or "")
+
+
+GRAPHML_NODE_KEYS = (("in_index", "boolean"), ("depth", "int"), ("date", "string"), ("origin", "string"),
+                     ("classification", "string"), ("subject", "string"))
+
+
+def graph_graphml(graph: Any) -> str:
+    """A citation graph in GraphML (Gephi, networkx, yEd): directed, citing cable -> cited cable."""
+    import xml.etree.ElementTree as ET
+
+    ns = "http://graphml.graphdrawing.org/xmlns"
+    root = ET.Element("graphml", {"xmlns": ns})
+    for name, kind in GRAPHML_NODE_KEYS:
+        ET.SubElement(root, "key", {"id": name, "for": "node", "attr.name": name, "attr.type": kind})
+    ET.SubElement(root, "key", {"id": "label", "for": "edge", "attr.name": "label", "attr.type": "string"})
+    body = ET.SubElement(root, "graph", {"id": _xml_safe(graph.root), "edgedefault": "directed"})
+    for n in graph.nodes:
+        element = ET.SubElement(body, "node", {"id": _xml_safe(n.id)})
+        values = {"in_index": "true" if n.in_index else "false", "depth": str(n.depth),
+                  "date": iso_datetime(n.date) or "", "origin": n.origin, "classification": n.classification,
+                  "subject": n.subject}
+        for name, _ in GRAPHML_NODE_KEYS:
+            if values[name] or name in ("in_index", "depth"):
+                ET.SubElement(element, "data", {"key": name}).text = _xml_safe(values[name])
+    for i, e in enumerate(graph.edges):
+        element = ET.SubElement(body, "edge", {"id": f"e{i}", "source": _xml_safe(e.source),
+                                               "target": _xml_safe(e.target)})
+        if e.label:
+            ET.SubElement(element, "data", {"key": "label"}).text = _xml_safe(e.label)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def thread_fragments(thread: Any, width: int | None = None) -> Fragments:
+    """A thread as a timeline: each cable, then the thread cables it cites and the citing paragraph."""
+    if not thread.entries:
+        return [("class:missing", f"{thread.root} is not in the index and no indexed cable cites it"), ("", "\n")]
+    dates = [e.date for e in thread.entries if e.date]
+    span = f", {format_date(min(dates))} .. {format_date(max(dates))}" if dates else ""
+    frags: Fragments = [("class:heading", f"thread of {thread.root}"),
+                        ("", f": {len(thread.entries)} cables{span}\n")]
+    id_w = max(len(e.id) for e in thread.entries)
+    for entry in thread.entries:
+        mark = "*" if entry.id == thread.root else " "
+        origin = entry.origin_name or entry.origin
+        frags += [("class:id", mark), ("class:date", _pad(format_date(entry.date), 10)), ("", "  "),
+                  ("class:id", _pad(entry.id, id_w)), ("", "  "), ("class:origin", origin), ("", "  "),
+                  ("class:subject", _truncate(_collapse(entry.subject) or "(no subject)",
+                                              (width - id_w - len(origin) - 17) if width else 80)), ("", "\n")]
+        for link in entry.cites:
+            ref = f" (REF {link.label})" if link.label else ""
+            frags += [("class:dim", f"     cites {link.id}{ref}"), ("", "\n")]
+            if link.paragraph is not None:
+                frags += snippet_fragments(link.paragraph, indent="       ", width=width)
+            else:
+                frags += [("class:missing", "       (no paragraph names it)"), ("", "\n")]
+    if thread.missing:
+        frags += [("class:dim", "cited but not in the index: "), ("class:missing", " ".join(thread.missing)),
+                  ("", "\n")]
+    if thread.truncated:
+        frags += [("class:warning", "stopped at the cable limit"), ("", "\n")]
+    return frags
+
+
+def thread_dict(thread: Any) -> dict[str, Any]:
+    """A thread as data: its entries oldest first, each with the cables it cites and the citing paragraph."""
+    return {
+        "root": thread.root, "truncated": thread.truncated, "missing": list(thread.missing),
+        "entries": [{
+            "id": e.id, "date": iso_datetime(e.date), "origin": e.origin, "origin_name": e.origin_name,
+            "classification": e.classification, "subject": e.subject,
+            "cites": [{"id": link.id, "label": link.label,
+                       "paragraph": snippet_dict(link.paragraph) if link.paragraph else None}
+                      for link in e.cites]} for e in thread.entries],
+    }

@@ -4,6 +4,7 @@ The `record` column compresses it; `CableIndex.get` returns exactly what was ind
 """
 from __future__ import annotations
 
+import functools
 import json
 import typing
 from dataclasses import fields as dataclass_fields, is_dataclass
@@ -29,8 +30,14 @@ def cable_from_record(record: dict[str, Any]) -> Cable:
     return _from_json(Cable, record)
 
 
+@functools.lru_cache(maxsize=None)
+def _type_hints(cls: type) -> dict[str, Any]:
+    """A dataclass's resolved annotations (resolving them took most of `get` for a long cable)."""
+    return typing.get_type_hints(cls)
+
+
 def _from_json(cls: type, data: dict[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     kwargs = {}
     for f in dataclass_fields(cls):
         if f.name not in data:

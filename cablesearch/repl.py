@@ -25,10 +25,9 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.lexers import Lexer
 
 from . import __version__, presenters
-from .cli import QUERY_FORMATS as FORMATS
 from .errors import CablesearchError
 from .fields import CLASSIFICATION_LEVELS, FACETS, Kind, facet_name, field_named
-from .results import DEFAULT_FACETS, SORTS
+from .results import DEFAULT_FACETS, DIRECTIONS, QUERY_FORMATS as FORMATS, SORTS
 
 EXPORT_PAGE_SIZE = 500  # hits fetched (with snippets) per search while :export writes
 
@@ -42,7 +41,11 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("show", "N|ID", "open cable N of the last results (or by id) in the pager"),
-    Command("refs", "[N|ID]", "what the cable cites and what cites it (default: the last one shown)"),
+    Command("refs", "[N|ID] [--depth N] [--direction cites|cited-by|both] [--query Q]",
+            "what the cable cites and what cites it (default: the last one shown); with options, the "
+            "citation graph as a tree"),
+    Command("similar", "[N|ID] [QUERY]", "the cables most like it, optionally only those matching QUERY"),
+    Command("thread", "[N|ID]", "the cables citing one another around it, in date order"),
     Command("facets", "FIELD", f"counts of one facet over the last query: {', '.join(FACETS)}"),
     Command("next", "", "the next page of the last results"),
     Command("prev", "", "the previous page of the last results"),
@@ -240,6 +243,11 @@ class CableCompleter(Completer):
         if spec.kind is Kind.DATE:
             yield from self._date_completions(typed, back)
             return
+        if spec.kind is Kind.CITED_BY:  # a reference id
+            if len(typed) >= 2:
+                for value, _count in self._index_values("id", typed, 20):
+                    yield Completion(value.upper(), start_position=back, display_meta="cable id")
+            return
         if spec.kind is Kind.LEVEL:
             for level in CLASSIFICATION_LEVELS:
                 if level.lower().startswith(typed.lower()):
@@ -297,7 +305,11 @@ class CableCompleter(Completer):
             for option in options:
                 if option.startswith(word):
                     yield Completion(option, start_position=-len(word))
-        elif name in ("show", "refs"):
+        elif name == "refs" and rest.split(" ")[-2:-1] == ["--direction"]:
+            for option in DIRECTIONS:
+                if option.startswith(word):
+                    yield Completion(option, start_position=-len(word))
+        elif name in ("show", "refs", "similar", "thread") and len(rest.split(" ")) == 1:
             for hit in self.ranks():
                 if str(hit.rank).startswith(word):
                     yield Completion(str(hit.rank), start_position=-len(word),
@@ -526,9 +538,65 @@ class Repl:
         self.pager(presenters.render_text(presenters.cable_fragments(cable, width=width - 1), self.colour))
 
     def cmd_refs(self, args: list[str]) -> None:
+        args, options = self._refs_options(args)
         cable_id = self._cable_id(args, "refs")
+        if options:
+            graph = self.index.graph(cable_id, **options)
+            width = presenters.terminal_width(self.out) if _terminal_rows(self.out) else None
+            self.echo(presenters.graph_fragments(graph, width=width))
+            return
         cites = self.index.cites(cable_id)  # None: not in the index (what cites it is still listed)
         self.echo(presenters.refs_fragments(cable_id, cites, self.index.cited_by(cable_id)))
+
+    def _refs_options(self, args: list[str]) -> tuple[list[str], dict[str, Any]]:
+        """The cable argument(s) and the graph options (--depth N, --direction D, --query Q) of :refs."""
+        rest, options = [], {}
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            name, _, value = arg.partition("=")
+            if name in ("--depth", "--direction", "--query"):
+                if not value:
+                    if i + 1 >= len(args):
+                        raise CablesearchError(f"{name} needs a value")
+                    i += 1
+                    value = args[i]
+                if name == "--depth" and not value.isdigit():
+                    raise CablesearchError(f"--depth takes a whole number, not {value!r}")
+                if name == "--direction" and value not in DIRECTIONS:
+                    raise CablesearchError(f"--direction is one of {', '.join(DIRECTIONS)}, not {value!r}")
+                options[name[2:]] = int(value) if name == "--depth" else value
+            else:
+                rest.append(arg)
+            i += 1
+        return rest, options
+
+    def cmd_similar(self, args: list[str]) -> None:
+        cable_id = self._cable_id(args[:1], "similar")
+        query = " ".join(args[1:]) or None
+        similar = self.index.similar(cable_id, query, limit=self.limit)
+        if similar is None:
+            raise CablesearchError(f"no cable {cable_id} in the index")
+        if self.format != "text":
+            import json
+            if self.format == "json":
+                self.out.write(json.dumps(presenters.similar_dict(similar), ensure_ascii=False, indent=2) + "\n")
+            elif self.format == "jsonl":
+                self.out.writelines(presenters.hits_jsonl(item.hit for item in similar.hits))
+            else:
+                self.out.writelines(presenters.hits_csv(item.hit for item in similar.hits))
+            self.out.flush()
+            return
+        width = presenters.terminal_width(self.out) if _terminal_rows(self.out) else None
+        self.echo(presenters.similar_fragments(similar, width=width))
+
+    def cmd_thread(self, args: list[str]) -> None:
+        cable_id = self._cable_id(args, "thread")
+        width = presenters.terminal_width(self.out) if _terminal_rows(self.out) else None
+        text = presenters.render_text(presenters.thread_fragments(self.index.thread(cable_id), width=width),
+                                      self.colour)
+        rows = _terminal_rows(self.out)
+        self.pager(text) if rows and text.count("\n") > rows - 2 else (self.out.write(text), self.out.flush())
 
     def cmd_facets(self, args: list[str]) -> None:
         name = facet_name(args[0]) if len(args) == 1 else None

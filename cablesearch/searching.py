@@ -13,7 +13,7 @@ from bisect import bisect_right
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from whoosh import index as whoosh_index, query as wq
@@ -26,6 +26,7 @@ from .engine.search import SegmentMatches, SegmentState, count_facets, match_seg
 from .errors import CablesearchError, InvalidSearchError
 from .fields import FACETS, Kind, facet_name, field_named
 from .model import Cable, parse_utc
+from .query.citations import resolve_cited_by
 from .query.paragraph import SameParagraph, matched_paragraphs, walk
 from .records import cable_from_record, decode_record
 from .results import DEFAULT_FACETS, SORTS, Citation, Hit, IndexStats, Results, hit_snippets
@@ -89,10 +90,12 @@ class CableSearcher:
         return Searcher(reader, fromindex=self._ix)
 
     def search(self, query: Any, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
-               facets: Sequence[str] = DEFAULT_FACETS) -> Results:
+               facets: Sequence[str] = DEFAULT_FACETS,
+               cited_ids: Callable[[str], list[str]] | None = None) -> Results:
         """One page of cables matching `query` (query text, AST node or whoosh Query), with facets.
 
-        Hits `offset`+1 .. `offset`+`limit` of the sorted matches; limit=0 gives only the total and facets.
+        Hits `offset`+1 .. `offset`+`limit` of the sorted matches; limit=0 gives only the total and
+        facets. `cited_ids` gives the ids a cable cites, for cited-by:ID.
         """
         for name, value in (("offset", offset), ("limit", limit)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -106,6 +109,8 @@ class CableSearcher:
             raise InvalidSearchError(f"no facet {unknown[0]!r}; facets: {', '.join(sorted(FACETS))}")
         start = time.perf_counter()
         text, compiled, warnings = _compile(query, self.schema)
+        if cited_ids is not None:
+            compiled = resolve_cited_by(compiled, cited_ids)  # cited-by:ID needs ID's REF line
         with self._lock:
             return retry(lambda: self._search(text, compiled, warnings, limit, offset, sort,
                                                facets, start))
@@ -183,7 +188,9 @@ class CableSearcher:
                     for rid in dict.fromkeys((reference_id, reference_id.upper())):
                         docnum = searcher.document_number(**{field: rid})
                         if docnum is not None:
-                            return decode_record(searcher.reader().column_reader("record")[docnum])
+                            segments = self._segments(searcher)
+                            leaf, base, state = segments[bisect_right([b for _, b, _ in segments], docnum) - 1]
+                            return decode_record(state.record(docnum - base))
                 return None
             return retry(find)
 

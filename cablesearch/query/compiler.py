@@ -6,6 +6,7 @@ Shapes follow the brief's QUERY contract, which the index is built to match:
   date            Term('year'|'month'|'day', key); ranges -> unions of year/month/day terms
   class ranges    Term('class_level', '0'..'3') unions
   para:(...)      SameParagraph(...on body/marking): its parts match inside one paragraph
+  cited-by:ID     CitedBy(ID), which CableIndex.search resolves to the ids on ID's REF line
 A NOT with nothing positive beside it is anchored to Every() (every cable), or inside para:
 to Term('marking', ANY_PARAGRAPH) (every paragraph).
 """
@@ -23,6 +24,7 @@ from whoosh.fields import Schema
 from ..fields import (ANY_PARAGRAPH, TEXT_ANALYZER, Field as FieldSpec, Kind, build_schema, default_search_fields, field_named,
                       keyword_value)
 from . import ast
+from .citations import CitedBy
 from .paragraph import SameParagraph
 from .parser import QueryError, parse_query
 
@@ -146,6 +148,8 @@ class _Compiler:
             return _level(spec.name, node)
         if spec.kind is Kind.ID:
             return _keyword(spec.name, node, str.upper)
+        if spec.kind is Kind.CITED_BY:
+            return _cited_by(spec.name, node)
         return _keyword(spec.name, node, str.lower)  # KEYWORD and MARKING
 
     def analyse(self, fieldname: str, text: str) -> list[str]:
@@ -222,6 +226,15 @@ def _keyword(fieldname: str, node: ast.Node, case) -> wq.Query:
     if isinstance(node, ast.Level):
         return wq.Term(fieldname, case(node.name))
     raise QueryError(f"'{node}' is not a value for {fieldname}:", node.column)
+
+
+def _cited_by(fieldname: str, node: ast.Node) -> wq.Query:
+    """cited-by:ID: a placeholder the index resolves to the ids on ID's REF line (query/citations.py)."""
+    if isinstance(node, (ast.Word, ast.Phrase)) and not (isinstance(node, ast.Phrase) and node.slop is not None):
+        value = "".join(node.text.split()).upper()
+        if value:
+            return CitedBy(value)
+    raise QueryError(f"{fieldname}: takes a reference id, e.g. {fieldname}:07BAKU595", node.column)
 
 
 # --- classification levels --------------------------------------------------------------------
