@@ -229,13 +229,15 @@ def _snippet(text, start, end, spans, paragraph, marking) -> Snippet:
 
 def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
                  subject_terms: frozenset[str], exact_paragraphs: Iterable[int] = (),
-                 para_terms: frozenset[str] = frozenset()) -> tuple[Snippet, ...]:
+                 para_terms: frozenset[str] = frozenset(),
+                 counts: Mapping[str, Mapping[int, int]] | None = None) -> tuple[Snippet, ...]:
     """Snippets for one hit: the paragraphs that matched, best first by number of matched words.
 
     `exact_paragraphs` are paragraphs (0-based, in body order) a para:(...) query matched; they
     come first, highlighted with `para_terms` too. Other paragraphs qualify when they contain body
     words of the query. When none matched, the subject (if its words matched) or else the first
-    paragraph stands in.
+    paragraph stands in. `counts` (term -> paragraph -> occurrences, from the index) saves
+    analysing every paragraph to rank them.
     """
     paragraphs = _paragraphs(record)
     exact = set(exact_paragraphs)
@@ -244,7 +246,10 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
     bounds = []
     for order, (number, marking, text) in enumerate(paragraphs):
         terms = text_terms | para_terms if order in exact else text_terms
-        count = _count_matches(text, terms)
+        if counts is not None:
+            count = sum(counts.get(term, {}).get(order, 0) for term in terms)
+        else:
+            count = _count_matches(text, terms)
         if count or order in exact:
             bounds.append((order not in exact, -count, order, terms))
     bounds.sort(key=lambda b: b[:3])

@@ -22,7 +22,8 @@ from whoosh.searching import Searcher
 
 from ._whoosh import LengthsInMemory, retry
 from .engine.facets import Vocabulary
-from .engine.search import SegmentMatches, SegmentState, count_facets, match_segment, paragraphs_of_hits, top_hits
+from .engine.search import (SegmentMatches, SegmentState, count_facets, match_segment, paragraph_counts,
+                            paragraphs_of_hits, top_hits)
 from .errors import CablesearchError, InvalidSearchError
 from .fields import FACETS, Kind, facet_name, field_named
 from .model import Cable, parse_utc
@@ -163,10 +164,13 @@ class CableSearcher:
             if exact is None:
                 exact = matched_paragraphs(q, searcher, list(docs))
         hits = []
+        bases = [p.base for p in parts]
         for rank, (score, docnum) in enumerate(top, start=offset + 1):
             record = docs[docnum]
+            part = parts[bisect_right(bases, docnum) - 1]
+            counts = paragraph_counts(part.state, docnum - part.base, terms["body"] | terms["para"])
             snippets = hit_snippets(record, terms["body"], terms["subject"], exact.get(docnum, ()),
-                                    terms["para"])
+                                    terms["para"], counts)
             hits.append(_hit(record, rank, float(score) if scored else 0.0, snippets))
         return hits
 

@@ -86,8 +86,19 @@ def test_facet_codes_in_the_postings_file_equal_the_columns(real_corpus):
 @pytest.mark.parametrize("text", QUERIES)
 def test_segments_without_postings_files_search_alike(small_index, text):
     """An index written before the postings files (or a query the arrays cannot evaluate) goes
-    through Whoosh's matchers and gives the same page."""
-    with CableIndex.open(small_index) as index:
+    through Whoosh's matchers and gives the same page, snippets included (which the arrays rank
+    by the positions of the hit's words, the matchers' path by analysing its paragraphs)."""
+    check_without_arrays(small_index, text)
+
+
+@pytest.mark.parametrize("text", ["Russia Ukraine gas", '"human rights" Belarus', "para:(Iran nuclear)",
+                                  "terror*", "Lukashenka~1", "tag:PHUM"])
+def test_segments_without_postings_files_search_alike_on_the_real_corpus(real_corpus, text):
+    check_without_arrays(real_corpus.index.path, text)
+
+
+def check_without_arrays(path, text: str) -> None:
+    with CableIndex.open(path) as index:
         expected = index.search(text, limit=20)
         with index._lock:
             for _, state in segments(index):

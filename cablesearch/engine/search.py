@@ -14,7 +14,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .._whoosh import bytes_column, numeric_column
-from ..fields import facet_column
+from ..fields import PARAGRAPH_SHIFT, facet_column
 from .facets import FacetColumn, Vocabulary, ranked_counts
 from .matching import ArrayQuery, Match, Segment
 from .postings import open_segment_postings
@@ -154,4 +154,22 @@ def paragraphs_of_hits(q: wq.Query, parts: Sequence[SegmentMatches], docnums: Se
         except Unsupported:
             return None
         out.update({part.base + doc: paras for doc, paras in found.items()})
+    return out
+
+
+def paragraph_counts(state: SegmentState, docnum: int, terms: frozenset[str]) -> dict[str, dict[int, int]] | None:
+    """For one document, per body term, how many times it stands in each paragraph (from the
+    positions; the snippets of a hit need not analyse paragraphs that cannot hold the best); None
+    without postings arrays."""
+    if state.arrays is None:
+        return None
+    out: dict[str, dict[int, int]] = {}
+    for term in terms:
+        postings = state.arrays.postings.term("body", term.encode("utf-8"))
+        at = int(np.searchsorted(postings.docs, docnum))
+        if at < len(postings.docs) and postings.docs[at] == docnum:
+            start = int(postings.ends[at - 1]) if at else 0
+            paragraphs = postings.positions[start:int(postings.ends[at])] >> PARAGRAPH_SHIFT
+            found, counts = np.unique(paragraphs, return_counts=True)
+            out[term] = dict(zip(found.tolist(), counts.tolist()))
     return out
