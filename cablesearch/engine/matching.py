@@ -350,8 +350,12 @@ def _near(lists: list[TermPostings], candidates: np.ndarray, slop: int) -> tuple
         counts = hi - lo
         firsts = np.cumsum(counts) - counts
         index = np.repeat(lo - firsts, counts) + np.arange(int(counts.sum()))
-        spans = np.unique(np.stack([np.repeat(docs, counts), np.repeat(starts, counts), word_positions[index]]), axis=1)
-        docs, starts, ends = spans
+        docs, starts, ends = np.repeat(docs, counts), np.repeat(starts, counts), word_positions[index]
+        order = np.lexsort((ends, starts, docs))  # the same span reached twice counts once
+        docs, starts, ends = docs[order], starts[order], ends[order]
+        first = np.ones(len(docs), bool)
+        first[1:] = (docs[1:] != docs[:-1]) | (starts[1:] != starts[:-1]) | (ends[1:] != ends[:-1])
+        docs, starts, ends = docs[first], starts[first], ends[first]
     return docs, starts
 
 
