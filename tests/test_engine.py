@@ -34,13 +34,16 @@ def check_postings_equal_whoosh(index: CableIndex, per_field: int) -> int:
         for field in ("body", "subject", "marking", "tags", "origin", "refs", "id", "year", "class_level"):
             for text in list(reader.lexicon(field))[:per_field]:
                 whoosh, ours = _read_postings(reader, field, text), state.arrays.postings.term(field, text)
-                assert ours.docs.tolist() == list(whoosh.ids), (field, text)
+                # Whoosh's reader skips deleted documents (replaced cables); the arrays keep them
+                live = [i for i, d in enumerate(ours.docs.tolist()) if not reader.is_deleted(d)]
+                expected = [i for i, d in enumerate(whoosh.ids) if not reader.is_deleted(d)]
+                assert [ours.docs[i] for i in live] == [whoosh.ids[i] for i in expected], (field, text)
                 boost = index.schema[field].format.field_boost
-                assert (ours.frequencies * boost).tolist() == list(whoosh.weights), (field, text)
+                assert [ours.frequencies[i] * boost for i in live] == [whoosh.weights[i] for i in expected]
                 if index.schema[field].format.supports("positions"):
                     starts = ours.starts
-                    for i, value in enumerate(whoosh.values):
-                        assert ours.positions[starts[i]:ours.ends[i]].tolist() == decode_positions(value)
+                    for i, j in zip(live, expected):
+                        assert ours.positions[starts[i]:ours.ends[i]].tolist() == decode_positions(whoosh.values[j])
                 checked += 1
         assert state.arrays.postings.term("body", b"no-such-term-here").docs.size == 0
     return checked
