@@ -6,9 +6,9 @@ from typing import Iterable
 
 from ..model import Paragraph
 from .state import _Found, _MARKING, _squeeze
-from .furniture import _RE_DASHED_HEADING, _RE_DASHES, _RE_FURNITURE, _RE_FURNITURE_ANY, _RE_REPEAT_BANNER
+from .furniture import _RE_DASHED_HEADING, _RE_DASHES, _RE_FURNITURE_ANY
 from .classified_by import _RE_CLASSIFIED_BY
-from .signer import _RE_SIGNER
+from .signer import read_signer
 
 
 # Body: paragraph starts, page breaks, section rules, summary, signer
@@ -56,18 +56,8 @@ def _read_body(found: _Found) -> None:
 def _read_body_from(found: _Found, body_start: int) -> None:
     """Paragraphs (number, marking, text) and the signer of the lines from `body_start` on."""
     lines = found.lines[body_start:]
-    # signer: the last short upper-case line
-    end = len(lines)
-    while end > 0 and (not lines[end - 1].strip() or _RE_FURNITURE.match(lines[end - 1])):
-        end -= 1
-    if end > 0:
-        last = lines[end - 1].strip()
-        m = _RE_SIGNER.match(last)
-        if m and not _RE_REPEAT_BANNER.match(last) and not last.startswith("END") and len(last) <= 40 \
-                and not _RE_PARA_NUM.match(last):
-            found.signer = m.group(1)
-            end -= 1
-    lines = lines[:end]
+    found.signer, end, rest = read_signer(lines)
+    lines = lines[:end] + ([rest] if rest else [])
     kept = _drop_furniture(lines)
     first_chars = _MARKER_FIRST_CHARS
     markers = [_marker(line) if line and line[0] in first_chars else None for line in kept]

@@ -6,7 +6,7 @@ from .state import _Found
 from .furniture import _RE_PAGE_DTG
 from .routing import _RE_DTG_ANY, _dtg, _read_routing_line
 from .banner import _RE_SBU, _caption_line, _scan_captions
-from .classified_by import _RE_CLASSIFIED_BY, _RE_REASONS_PRESENT
+from .classified_by import _RE_CLASSIFIED_BY, _RE_REASONS_PRESENT, find_classified_by
 from .body import _is_body_start
 from .references import _RE_REF, _RE_SEED_REF_ITEM, _ends_ref_list
 from .labels import _RE_BEFORE_TAGS, _RE_DECL_START, _RE_EO, _RE_SUBJECT, _RE_TAGS, _is_field_start, _page_furniture_removed, _read_decl, _tag_continuation, _tags
@@ -48,6 +48,8 @@ def _read_header(found: _Found) -> None:
             break
         i += 1
     found.body_start = i if i < header_limit else _fallback_body_start(found)
+    if not found.classified_by_text:
+        found.classified_by_text = find_classified_by(found.lines, found.start, found.body_start)
     _scan_captions(found)
     if found.dtg is None:
         for line in found.lines[found.start:min(found.body_start, found.start + 60)]:

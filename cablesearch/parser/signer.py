@@ -1,8 +1,118 @@
-"""The signer: the name the drafter put under the last paragraph."""
+"""The signer: the name the drafter put under the last paragraph, or at the end of its last line.
+
+Read from the end of the body: furniture after the name (NNNN, a repeated classification, the
+site's "CABLE ENDS" rule, the "Visit ... Classified Website" lines) is skipped first, then the
+last line is a name on its own ("LeBaron", "van Voorst", "SCOBEY") or ends with one after a
+sentence ("... cleared this message. ERELI", "END OF TEXT. BAKER").
+"""
 from __future__ import annotations
 
 import re
 
+from .furniture import _RE_FURNITURE_ANY
+
+# Lines after the signature that are no text of the cable.
+_RE_AFTER_SIGNATURE = re.compile(
+    r"^\s*(?:=+\s*CABLE ENDS\s*=+|[*\s]{3,}|\*\s*Missing Section.*|[\"'.>/\\,]{1,3}|\d{1,3}|NNNN\b.*|Nnnn"
+    r"|\d{4}[A-Z]+\d+\s*-.*|\"?\s*Classification:.*|SENSITIVE BUT UNCLASSIFIED"
+    r"|END (?:OF )?(?:CABLE )?TEXT\.?|End Cable Text|\(?(?:SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS)\)?"
+    r"|(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|UNCLAS|SENSITIVE|LIMITED OFFICIAL USE)(?:\s*//?\s*[A-Z]+|\s+(?:NOFORN|SIPDIS))*"
+    r"|PAGE\s+\d+.*)\s*$")
+# Debris after the name on its line: a date stamp, NNNN and what follows, quotes, dots, hashes.
+_RE_TAIL_DEBRIS = re.compile(
+    r"(?:\s+0\s+\d{2}/\d{2}/\d{4}|\s+\d{4}-\d{2}-\d{2}|\s*NNNN\b.*|\s*##+|[\s\"”.\\\v\x0b]+)+$")
+_NAME_WORD = r"(?:Mc|Mac|O'|D')?[A-Z][A-Za-z'’-]*"
+_PARTICLE = r"(?:van|von|de|del|della|da|di|du|la|le|st\.?|bin|al|el)"
+_SUFFIX = r"(?:,?\s*(?:Jr\.?|jr\.?|JR\.?|Sr\.?|II|III|IV))"
+# A line that is a name: one to three words (particles and a suffix allowed); all lower case only alone.
+_RE_NAME_LINE = re.compile(
+    rf"^(?:(?:{_PARTICLE}\s+)?{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{0,2}}{_SUFFIX}?|[a-z][a-z'-]{{3,}})$")
+# A name ending the last line: after a sentence, a redaction or END OF TEXT; one or two words.
+_RE_NAME_AFTER_TEXT = re.compile(
+    rf"(?:[.!?\"”')\]#*]|X{{6,}}|OF \d{{3}}|END OF TEXT\.?|END COMMENT\.?|MINIMIZE CONSIDERED\.?"
+    rf"|UNQUOTE\.?)\s*((?:{_PARTICLE}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD})?{_SUFFIX}?)$")
+_RE_LEAD = re.compile(r"^(?:X{6,}\.?\s+|(?:CDA|Charge|CHARGE|Ambassador|AMBASSADOR|DCM)\s+)")
+# The embassy's "Visit our Classified Website" lines, which may end with the name.
+_RE_WEBSITE = re.compile(r"Classified Website|intelink|sgov|https?://", re.I)
+_RE_NAME_AFTER_WEBSITE = re.compile(rf"(?:X{{6,}}|\s)\s*({_NAME_WORD})$")
+_RE_DOUBLED_NAME = re.compile(r"\s([A-Z][A-Z'’-]{2,})\s+\1$")
+_RE_REDACTION = re.compile(r"^(?:X{6,}\s*)+")
+_RE_CLOSING = re.compile(r"\b(?:comment|text|note|summary)\.?\)?$|[Ww]ebsite|XXXXXX", re.I)
+_RE_ALL_CAPS_NAME = re.compile(r"^[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+)?$")
+
+# Words that end a text but name nobody (headings, captions, closing formulas).
+NOT_NAMES: frozenset[str] = frozenset("""
+    END COMMENT COMMENTS TEXT NOTE NOTES SUMMARY QUOTE UNQUOTE SIPDIS NOFORN EXDIS NODIS LIMDIS STADIS
+    EFTO FOUO CONFIDENTIAL SECRET UNCLASSIFIED UNCLAS SENSITIVE NNNN BT CABLE ENDS THANKS THANK YOU
+    REGARDS MINIMIZE CONSIDERED CLEARED DRAFTED APPROVED ACTION INFO TAGS SUBJECT REF FYI YES NO OK
+    NONE PAGE SECTION USG GOI GOE AMEMBASSY EMBASSY AMBASSADOR CHARGE DCM SECSTATE STATE WASHDC
+    THE THIS THAT THESE WE HE SHE IT THEY SEE CONTINUED MESSAGE BACKGROUND CONCLUSION RECOMMENDATION
+    ANNEX ATTACHMENT TABLE APPENDIX BIOGRAPHY OVERVIEW INTRODUCTION ANALYSIS ENDNOTE AND OR OF IN ON
+    FOR TO BY WITH AT AS IS WAS ARE BE DONE ALSO AGAIN PROGRESS TODAY YESTERDAY TOMORROW POST
+""".split())
 
 
-_RE_SIGNER = re.compile(r"^([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})\s*$")
+def read_signer(lines: list[str]) -> tuple[str, int, str | None]:
+    """(signer, index of its line, what stays of that line) read from the end of the body lines.
+
+    The remaining text is None when the whole line was the name; ("", len(lines), None) when
+    the body ends with no name."""
+    end = len(lines)
+    while end > 0:
+        stripped = lines[end - 1].strip()
+        if not stripped or _RE_AFTER_SIGNATURE.match(stripped) or _RE_FURNITURE_ANY.match(stripped):
+            end -= 1
+            continue
+        name, rest = _name_on(lines, end - 1)
+        if name or not _RE_WEBSITE.search(stripped):
+            return name, (end - 1 if name else len(lines)), rest
+        end -= 1
+    return "", len(lines), None
+
+
+def _name_on(lines: list[str], k: int) -> tuple[str, str | None]:
+    """(name, what stays of the line) for the last text line `k`; ("", None) when it names nobody."""
+    last = lines[k].strip()
+    clean = _RE_LEAD.sub("", _RE_TAIL_DEBRIS.sub("", last).strip())
+    if _RE_WEBSITE.search(clean):
+        m = _RE_NAME_AFTER_WEBSITE.search(clean)
+        if m and len(m.group(1)) >= 3 and _names_someone(m.group(1)):
+            return _tidy(m.group(1)), clean[:m.start(1)].rstrip()
+        return "", None
+    stopped = last.endswith(".")  # a full stop, or the site's "..." where it cut the text
+    if len(clean) <= 32 and _RE_NAME_LINE.match(clean) and _names_someone(clean) \
+            and (not stopped or _after_a_sentence(lines, k)) and (not clean.islower() or clean == last):
+        return _tidy(clean), None
+    if last.endswith(("...", "…")):
+        return "", None
+    m = _RE_NAME_AFTER_TEXT.search(clean) or _RE_DOUBLED_NAME.search(clean)
+    if m and _names_someone(m.group(1)) and (_RE_ALL_CAPS_NAME.match(m.group(1)) or len(clean) > 30):
+        return _tidy(m.group(1)), clean[:m.start(1)].rstrip()
+    return "", None
+
+
+def _after_a_sentence(lines: list[str], k: int) -> bool:
+    """A name line with a full stop (or the site's "...") comes after finished text: after a long
+    line ending in a word ("... APPRECIATES TRINIDAD'S" / "ASSISTANCE.") it is the text's last word."""
+    for line in reversed(lines[:k]):
+        stripped = line.strip()
+        if not stripped or _RE_FURNITURE_ANY.match(stripped):
+            continue
+        short = len(stripped) < 40 and not lines[k].rstrip().endswith("..")
+        return short or not stripped[-1].isalpha() or bool(_RE_CLOSING.search(stripped))
+    return True
+
+
+def _tidy(name: str) -> str:
+    """The name without a redaction run before it ("XXXXXXXXXXXXTUTTLE"), typed once
+    ("SHANNON Shannon", "KUBISKE KUBISKE" -> one name); "" when only a redaction is left."""
+    words = _RE_REDACTION.sub("", name).split()
+    if len(words) == 2 and words[0].upper() == words[1].upper():
+        return words[0]
+    return " ".join(words)
+
+
+def _names_someone(name: str) -> bool:
+    """No word of a heading or closing formula, and at least one letter run of two."""
+    words = [w.strip(",.'’").upper() for w in name.split()]
+    return bool(words) and not any(w in NOT_NAMES for w in words) and any(len(w) >= 2 for w in words)
