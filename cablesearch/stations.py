@@ -45,6 +45,12 @@ STATION_ALIASES: dict[str, str] = {
     "USUNNY": "USUNNEWYORK",
     "USUNNEWYORKNY": "USUNNEWYORK",
     "UNVIE": "UNVIEVIENNA",
+    "VAT": "VATICAN",
+    "UNESCOPARIS": "UNESCOPARISFR",
+    "USUNESCO": "UNESCOPARISFR",
+    "USUNESCOPARIS": "UNESCOPARISFR",
+    "USMISSIONUNESCOPARIS": "UNESCOPARISFR",
+    "DUBAIRPO": "RPODUBAI",
     "USMISSIONUNVIEVIENNA": "UNVIEVIENNA",
     "USMISSIONUSNATO": "USNATO",
     "USMISSIONUSUNNEWYORK": "USUNNEWYORK",
@@ -163,7 +169,6 @@ FM_ORIGIN_NAMES: dict[str, str] = {
 # Header field labels as cables spell them (longest first within each; matched as whole labels).
 TAGS_LABELS: tuple[str, ...] = ("TAGSS", "TAGS", "TAGE", "TAG", "Tags")      # then ":", "." or a space
 SUBJECT_LABELS: tuple[str, ...] = ("SUBJECT", "SUBJ", "Subject")           # "Subject:" only after an E.O. line
-REF_LABELS: tuple[str, ...] = ("REFERENCES", "REFERENCE", "REFTEL", "REFS", "REF", "Refs", "Ref")
 
 # Spelled-out classification banners -> the word.
 CLASSIFICATION_WORDS: dict[str, str] = {

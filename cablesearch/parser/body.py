@@ -28,7 +28,13 @@ _RE_PARA_MARK = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(?=\S)")
 
 
 _RE_SUMMARY_START = re.compile(
-    r"^\s*(?:\(\w+\)\s*)?(?:SUMMARY(?:\s+AND\s+COMMENT)?|INTRODUCTION AND SUMMARY)\s*[:.-]\s*", re.I)
+    r"^\s*(?:\([\w/ ]{1,16}\)\s*)?(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?|INTRODUCTION AND SUMMARY)"
+    r"\s*[:.-]\s*", re.I)
+# A summary opening anywhere before END SUMMARY: "... (C) Summary: ...", "¶4. (C/Rel Aus) SUMMARY. ..."
+_RE_SUMMARY_OPEN = re.compile(
+    r"(?:^|(?<=[\s)]))(?:\([\w/ ]{1,16}\)\s*)?(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?"
+    r"|INTRODUCTION AND SUMMARY)\s*[:.-]+\s*", re.I)
+_SUMMARY_REACH = 8000   # how far before END SUMMARY its opening may be
 
 
 _RE_SUMMARY_END = re.compile(r"\bEND\s+SUMMARY\b[^.]*\.?", re.I)
@@ -185,21 +191,29 @@ def _join_text(chunk: Iterable[str]) -> str:
 
 
 def _summary(paragraphs: tuple[Paragraph, ...] | list[Paragraph], body: str) -> str:
-    """The cable's summary: from "SUMMARY:" to "END SUMMARY", or the paragraph that opens with it."""
-    for k, p in enumerate(paragraphs[:6]):
+    """The cable's summary: from its opening ("Summary:", or a SUMMARY heading, which the body
+    drops, so the first paragraph) to END SUMMARY; without END SUMMARY, the paragraph opening with it."""
+    end = _RE_SUMMARY_END.search(body)
+    if end:
+        opening = None
+        for opening in _RE_SUMMARY_OPEN.finditer(body, max(0, end.start() - _SUMMARY_REACH), end.start()):
+            pass
+        start = opening.end() if opening else _first_paragraph_start(paragraphs)
+        text = body[start:end.start()].strip(" -\n")
+        if text:
+            return text if text.endswith((".", '"', ")", "”")) else text + "."
+    for p in paragraphs[:6]:
         m = _RE_SUMMARY_START.match(p.text)
-        if not m:
-            continue
-        collected = [p.text[m.end():]]
-        joined = collected[0]
-        end = _RE_SUMMARY_END.search(joined)
-        if end:
-            return joined[:end.start()].strip(" .-") + "."
-        for q in paragraphs[k + 1:k + 6]:
-            end = _RE_SUMMARY_END.search(q.text)
-            if end:
-                collected.append(q.text[:end.start()])
-                return "\n".join(c.strip() for c in collected if c.strip()).strip(" -")
-            collected.append(q.text)
-        return collected[0].strip()
+        if m:
+            return p.text[m.end():].strip()
     return ""
+
+
+def _first_paragraph_start(paragraphs: tuple[Paragraph, ...] | list[Paragraph]) -> int:
+    """Offset in the body of the first numbered paragraph (text before it is a preamble)."""
+    offset = 0
+    for p in paragraphs:
+        if p.number >= 1:
+            return offset
+        offset += len(p.text) + 2
+    return 0

@@ -47,6 +47,14 @@ _RE_CLASSIFIED_ANYWHERE = re.compile(r"(?:^|(?<=[\s(.]))(?:Classified [Bb]y|CLAS
 _FALLBACK_LINES = 80
 
 
+def split_run_on_classified_by(text: str) -> tuple[str, str]:
+    """(text before, Classified-by text) of a line that runs on into "Classified By: ..."."""
+    m = _RE_CLASSIFIED_ANYWHERE.search(text)
+    if not m or m.start() == 0:
+        return text, ""
+    return text[:m.start()].rstrip(), m.group(1).strip()
+
+
 def find_classified_by(lines: list[str], start: int, body_start: int) -> str:
     """The text of a "Classified by" line the header loop did not reach, with its wrapped lines."""
     stop = min(len(lines), body_start + _FALLBACK_LINES)

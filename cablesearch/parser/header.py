@@ -6,9 +6,9 @@ from .state import _Found
 from .furniture import _RE_PAGE_DTG
 from .routing import _RE_DTG_ANY, _dtg, _read_routing_line
 from .banner import _RE_SBU, _caption_line, _scan_captions
-from .classified_by import _RE_CLASSIFIED_BY, _RE_REASONS_PRESENT, find_classified_by
+from .classified_by import _RE_CLASSIFIED_BY, _RE_REASONS_PRESENT, find_classified_by, split_run_on_classified_by
 from .body import _is_body_start
-from .references import _RE_REF, _RE_SEED_REF_ITEM, _ends_ref_list
+from .references import _RE_REF, _RE_SEED_REF_ITEM, _ends_ref_list, ref_goes_on, split_run_on_ref
 from .labels import _RE_BEFORE_TAGS, _RE_DECL_START, _RE_EO, _RE_SUBJECT, _RE_TAGS, _is_field_start, _page_furniture_removed, _read_decl, _tag_continuation, _tags
 
 
@@ -24,7 +24,8 @@ def _read_header(found: _Found) -> None:
         if not stripped:
             if found.addressing is not None and not found.seen_banner and found.to:
                 found.addressing = None
-            if found.last_label in ("subject", "ref", "ref-ended", "classified"):
+            if found.last_label in ("subject", "ref", "ref-ended", "classified") \
+                    and not (found.last_label == "ref" and ref_goes_on(lines, i)):
                 found.last_label = ""
             i += 1
             continue
@@ -129,10 +130,16 @@ def _read_label_line(found: _Found, i: int, stripped: str) -> int | None:
     if m and (not seen_subject or not found.subject) and (not stripped.startswith("Subject") or found.eo):
         if found.fields_index < 0:
             found.fields_index = i
-        found.subject = m.group(1).strip()
+        found.subject, ref_text = split_run_on_ref(m.group(1).strip())
         found.subject_index = i
         found.seen_subject = True
         found.last_label = "subject"
+        if ref_text and not found.ref_text:
+            found.ref_text, classified = split_run_on_classified_by(ref_text)
+            found.last_label = "ref"
+            if classified and not found.classified_by_text:
+                found.classified_by_text = classified
+                found.last_label = "classified"
         return i
     m = _RE_REF.match(stripped)
     if m and not found.ref_text and (seen_subject or found.tags):
