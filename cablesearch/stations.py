@@ -167,8 +167,6 @@ FM_ORIGIN_NAMES: dict[str, str] = {
 }
 
 # Header field labels as cables spell them (longest first within each; matched as whole labels).
-TAGS_LABELS: tuple[str, ...] = ("TAGSS", "TAGS", "TAGE", "TAG", "Tags")      # then ":", "." or a space
-SUBJECT_LABELS: tuple[str, ...] = ("SUBJECT", "SUBJ", "Subject")           # "Subject:" only after an E.O. line
 
 # Spelled-out classification banners -> the word.
 CLASSIFICATION_WORDS: dict[str, str] = {

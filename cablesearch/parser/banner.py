@@ -21,6 +21,7 @@ _RE_BANNER_TAIL = re.compile(
     r"^(?P<caveat>(?://[A-Z /]+?|\s+(?:E\s?F\s?T\s?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS))*)\s*"
     r"(?:[A-Z]{0,3}(?:TION|TIN|TON|CION|TIO|TIKN|TINN|TIOQ)"                  # SECTION, garbled too
     r"\s*(?P<sec>\d{1,2}|Q\d|\dQ)\s*(?:OF|GF|F|O|of)\s*(?P<secs>\d{1,2})\s*)?"
+    r"(?:\d{2}\s+(?=[A-Z]))?"                                                  # 1970s: the year, "75 LIBREVILLE"
     r"(?P<station>[A-Z][A-Z .'-]*?)\s+(?P<serial>\d{1,9})\s*(?P<rest>.*)$")
 
 

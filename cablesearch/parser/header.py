@@ -9,7 +9,7 @@ from .banner import _RE_SBU, _caption_line, _scan_captions
 from .classified_by import _RE_CLASSIFIED_BY, _RE_REASONS_PRESENT, find_classified_by, split_run_on_classified_by
 from .body import _is_body_start
 from .references import _RE_REF, _RE_SEED_REF_ITEM, _ends_ref_list, ref_goes_on, split_run_on_ref
-from .labels import _RE_BEFORE_TAGS, _RE_DECL_START, _RE_EO, _RE_SUBJECT, _RE_TAGS, _is_field_start, _page_furniture_removed, _read_decl, _tag_continuation, _tags
+from .labels import _may_hold_tags, _RE_BEFORE_TAGS, _RE_DECL_START, _RE_EO, _RE_SUBJECT, _RE_TAGS, _is_field_start, _page_furniture_removed, _read_decl, _tag_continuation, _tags
 
 
 def _read_header(found: _Found) -> None:
@@ -25,7 +25,8 @@ def _read_header(found: _Found) -> None:
             if found.addressing is not None and not found.seen_banner and found.to:
                 found.addressing = None
             if found.last_label in ("subject", "ref", "ref-ended", "classified") \
-                    and not (found.last_label == "ref" and ref_goes_on(lines, i)):
+                    and not (found.last_label == "ref" and ref_goes_on(lines, i)) \
+                    and not (found.last_label == "subject" and not found.subject):  # "SUBJECT:" / "" / text
                 found.last_label = ""
             i += 1
             continue
@@ -49,6 +50,7 @@ def _read_header(found: _Found) -> None:
             break
         i += 1
     found.body_start = i if i < header_limit else _fallback_body_start(found)
+    _split_run_on_subject(found)
     if not found.classified_by_text:
         found.classified_by_text = find_classified_by(found.lines, found.start, found.body_start)
     _scan_captions(found)
@@ -58,6 +60,16 @@ def _read_header(found: _Found) -> None:
             if m:
                 found.dtg = _dtg(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
                 break
+
+
+def _split_run_on_subject(found: _Found) -> None:
+    """A subject that runs on into the REF list or the Classified-by line gives them up."""
+    found.subject, classified = split_run_on_classified_by(found.subject)
+    if classified and not found.classified_by_text:
+        found.classified_by_text = classified
+    found.subject, ref_text = split_run_on_ref(found.subject)
+    if ref_text and not found.ref_text:
+        found.ref_text = ref_text
 
 
 def _header_ends_before(found: _Found, stripped: str) -> bool:
@@ -118,7 +130,7 @@ def _read_label_line(found: _Found, i: int, stripped: str) -> int | None:
         return i
     if not seen_subject and _RE_DECL_START.match(stripped) and not found.declassify_on:
         _read_decl(found, stripped)
-    t = _RE_TAGS.search(stripped) if not found.tags and ("TAG" in stripped or "Tag" in stripped) else None
+    t = _RE_TAGS.search(stripped) if not found.tags and _may_hold_tags(stripped) else None
     if t and not found.tags and not seen_subject and (t.start() <= 4 or stripped.startswith("TAG")
                                                       or _RE_BEFORE_TAGS.search(stripped, 0, t.start() + 1)):
         if found.fields_index < 0:

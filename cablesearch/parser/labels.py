@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .. import stations as st
 from .state import _Found, _RE_WS
 from .furniture import _RE_PAGEBREAK, _RE_PAGE_DTG, _RE_REPEAT_BANNER, _RE_TRAILING_CLASS
 from .banner import _RE_CAPTION_ANY
@@ -14,22 +13,40 @@ from .references import _RE_REF
 
 
 # Header fields: E.O./DECL, TAGS, SUBJECT, REF, Classified By
-_RE_EO = re.compile(r"\b[Ee]\.?\s?[Oo]\.?\s*(\d{5})\b\s*:?\s*(.*)$")
+_RE_EO = re.compile(r"(?:\b|(?<=\d))[Ee]\.?\s?[Oo0]\.?\s*(\d{4,5})\b\s*:?\s*(.*)$")   # "E.0.", "000549E.O."
 
 
-_RE_DECL = re.compile(r"\bDECL(?:ASSIFY)?\s*(?:ON)?\s*:?\s*(.*?)\s*(?:(?:\b|(?<=\d))TAGS?\b|$)")
+_RE_DECL = re.compile(r"\bDECL(?:ASSIFY|l)?(?![A-Z])\s*(?:ON)?\s*:?\s*(.*?)\s*(?:(?:\b|(?<=\d))TAGS?\b|$)", re.I)
 
 
-_RE_DECL_START = re.compile(r"^\s*(?:EO|E\.O\.)?\s*DECL")
+_RE_DECL_START = re.compile(r"^\s*(?:EO|E\.O\.)?\s*DECL(?:ASSIFY)?(?![A-Z])", re.I)
 
 
 _RE_DECL_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})(?!\d)")
+_RE_DECL_DATE_YMD = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)")   # 2020/02/23
 
 
 _RE_NA = re.compile(r"\bN/A\b")
 
 
-_RE_TAGS = re.compile(r"(?:^|\s|(?<=\d))(?:" + "|".join(st.TAGS_LABELS) + r")\s*(?::|\.|\s)\s*(.*)$")
+# The TAGS label as written, misspellings too; the short ones only before a colon or semicolon.
+TAGS_LABELS: tuple[str, ...] = ("TAGSS", "TAGS", "TAGES", "TAGE", "TAG", "Tags")      # then ":", ";", "." or a space
+TAGS_MISSPELT: tuple[str, ...] = ("TABS", "TAS", "TGS", "AGS")                      # then ":" or ";"
+_RE_TAGS = re.compile(r"(?:^|\s|(?<=\d))(?:(?:" + "|".join(TAGS_LABELS) + r")\s*(?::|;|\.|\s)|(?:"
+                      + "|".join(TAGS_MISSPELT) + r")\s*[:;])\s*(.*)$")
+# Page furniture run onto a TAGS line: "... IT SECRET PAGE 02 ROME 03067 211833Z".
+_RE_TAGS_DEBRIS = re.compile(
+    r"\s*(?:\b(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\s+)?\bPAGE\s+\d.*$")
+# Tags of more than one word, as the archive's TAGS lines write them (they read as one tag whether
+# the line separates tags by spaces or commas); person tags are "SURNAME, GIVEN NAME".
+MULTIWORD_TAGS: frozenset[str] = frozenset({
+    "GOI EXTERNAL", "GOI INTERNAL", "COUNTER TERRORISM", "IRAQI FREEDOM", "ITALY NATIONAL ELECTIONS",
+    "ITALIAN POLITICS", "ISRAELI PALESTINIAN AFFAIRS", "HUMAN RIGHTS", "MEDIA REACTION", "FOREIGN POLICY",
+    "COUNTRY CLEARANCE", "POLITICAL PARTIES", "DOMESTIC POLITICS", "PHALANAGE PARTY", "BILAT REGION OFFICIALS",
+    "RICE, CONDOLEEZZA", "CLINTON, HILLARY", "BIDEN, JOSEPH", "ZOELLICK, ROBERT", "STEINBERG, JAMES",
+    "CARSON, JOHNNIE"})
+_MULTIWORD_KEYS: dict[tuple[str, ...], str] = {tuple(t.replace(",", "").split()): t for t in MULTIWORD_TAGS}
+_MULTIWORD_MAX = max(len(k) for k in _MULTIWORD_KEYS)
 
 
 _RE_BEFORE_TAGS = re.compile(r"DECL|\d{5}|N/A|\d/\d\d")
@@ -38,9 +55,15 @@ _RE_BEFORE_TAGS = re.compile(r"DECL|\d{5}|N/A|\d/\d\d")
 _RE_TAG_LINE = re.compile(r"^\s*(?:[A-Z]{2,6}[ ,]*){1,6}$")
 
 
+# The SUBJECT label; "Subject" and the "UBJECT" typo only before a colon ("Subject:" only after an E.O. line).
+SUBJECT_LABELS: tuple[str, ...] = ("SUBJECT", "SUBJ", "Subject", "UBJECT")
+_SUBJECT_COLON_ONLY = frozenset({"Subject", "UBJECT"})
 _RE_SUBJECT = re.compile(
-    r"^\s*(?:¶\s*)?(?:" + "|".join(l + "(?=:)" if l.istitle() else l for l in st.SUBJECT_LABELS)
+    r"^\s*(?:¶\s*)?(?:" + "|".join(l + "(?=\\s*:)" if l in _SUBJECT_COLON_ONLY else l for l in SUBJECT_LABELS)
     + r")\b\.?\s*[:.]?\s*(.*)$")
+# Text run onto the end of a subject: a handling caption, an action-request note.
+_RE_SUBJECT_TAIL = re.compile(
+    r"\s*[-;,.]?\s*(?:\(\w+\)\s*)?(?:\bSENSITIVE BUT UNCLASSIFIED\b|\bThis is an action request\b).*$", re.I)
 
 
 _RE_SUBJECT_LEAD = re.compile(r"^(?:(?:SUBJECT|SUBJ)\s*:\s*|[:.]\s*)+")
@@ -76,8 +99,12 @@ def _read_decl(found: _Found, stripped: str) -> None:
         return
     value = d.group(1).strip(" .;,")
     dm = _RE_DECL_DATE.match(value)
-    if dm:
-        month, day, year = int(dm.group(1)), int(dm.group(2)), int(dm.group(3))
+    ymd = _RE_DECL_DATE_YMD.match(value) if dm is None else None
+    if dm or ymd:
+        if dm:
+            month, day, year = int(dm.group(1)), int(dm.group(2)), int(dm.group(3))
+        else:
+            year, month, day = int(ymd.group(1)), int(ymd.group(2)), int(ymd.group(3))
         if year < 100:
             year += 2000 if year < 70 else 1900
         try:
@@ -105,25 +132,51 @@ def _is_field_start(stripped: str) -> bool:
                 or _is_body_start(stripped) or stripped.startswith(("E.O.", "EO ", "TAGS")))
 
 
+def _may_hold_tags(stripped: str) -> bool:
+    """A cheap test before the TAGS pattern: the line has "TAG", "Tag" or a misspelt label."""
+    return "TAG" in stripped or "Tag" in stripped or any(w in stripped for w in TAGS_MISSPELT)
+
+
 def _tags(text: str) -> list[str]:
-    """The TAGS list: comma- or space-separated; <u> markup and trailing punctuation dropped."""
+    """The TAGS list: comma- or space-separated; <u> markup, page furniture and trailing punctuation
+    dropped; multi-word and person tags of the vocabulary kept whole ("GOI EXTERNAL", "RICE, CONDOLEEZZA")."""
     text = re.sub(r"</?\w+>", " ", text)
+    text = _RE_TAGS_DEBRIS.sub("", text)
     text = text.strip().strip(".;").strip()
     if text.islower():
         text = text.upper()
     if not text:
         return []
-    if "," in text:
-        items = [_RE_WS.sub(" ", t).strip(" .;:") for t in text.split(",")]
-    elif ";" in text:
-        items = [_RE_WS.sub(" ", t).strip(" .;:") for t in text.split(";")]
+    separated = "," in text or ";" in text
+    if separated:
+        items = [_RE_WS.sub(" ", t).strip(" .;:") for t in re.split(r"[,;]", text)]
     else:
-        items = _join_multiword(text.split())
+        items = text.split()
+    items = _vocabulary_joined(items)
+    if not separated:
+        items = _join_multiword(items)
     out: list[str] = []
     for item in items:
         item = item.strip()
         if item and item not in out and re.search(r"[A-Za-z]", item):
             out.append(item)
+    return out
+
+
+def _vocabulary_joined(items: list[str]) -> list[str]:
+    """Runs of items that spell a multi-word tag of the vocabulary become that one tag."""
+    out: list[str] = []
+    k = 0
+    while k < len(items):
+        for n in range(min(_MULTIWORD_MAX, len(items) - k), 1, -1):
+            key = tuple(w for item in items[k:k + n] for w in item.split())
+            if key in _MULTIWORD_KEYS and all(" " not in item for item in items[k:k + n]):
+                out.append(_MULTIWORD_KEYS[key])
+                k += n
+                break
+        else:
+            out.append(items[k])
+            k += 1
     return out
 
 
@@ -133,6 +186,12 @@ def _join_multiword(words: list[str]) -> list[str]:
     run: list[str] = []
     for w in words:
         w = w.strip(".;:")
+        if w in MULTIWORD_TAGS:
+            if run:
+                out.extend(_flush_run(run))
+                run = []
+            out.append(w)
+            continue
         if len(w) >= 5 and w.isalpha() and w.isupper() and w not in _LONG_SINGLE_TAGS:
             run.append(w)
             continue
@@ -163,7 +222,9 @@ def _find_subject(lines: list[str]) -> str:
 
 
 def _clean_subject(subject: str) -> str:
-    """Markup dropped, whitespace folded, a doubled label or stray colon in front removed."""
+    """Markup dropped, whitespace folded, a doubled label or stray colon in front removed, a
+    caption or action-request note run onto its end ("... Sensitive but Unclassified. Please ...") cut."""
     subject = _RE_MARKUP.sub("", subject)
     subject = " ".join(subject.split())
+    subject = _RE_SUBJECT_TAIL.sub("", subject)
     return _RE_SUBJECT_LEAD.sub("", subject)

@@ -56,6 +56,10 @@ _RE_TO = re.compile(r"^TO\s+(\S.*)$")
 _RE_INFO = re.compile(r"^INFO\s+(\S.*)$")
 
 
+# Inside TO/INFO: "XMT AMCONSUL JOHANNESBURG" excludes a post from a collective; page headers
+# ("PAGE 02 STATE 015113 182333Z") and captions are no addressees.
+_RE_XMT = re.compile(r"^XMT\s+(\S.*)$")
+_RE_NOT_ADDRESSEE = re.compile(r"^(?:PAGE\s+\d{1,3}\s|(?:SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS|SENSITIVE)\s*$)")
 _RE_RECIPIENT = re.compile(
     r"^(?:([A-Z0-9]{4,8})/)?(.*?)(?:\s+(" + "|".join(st.PRECEDENCES) + r"))?(?:\s+(\d{1,5}))?\s*$")
 
@@ -122,7 +126,13 @@ def _read_routing_line(found: _Found, i: int, line: str, stripped: str) -> bool:
         return True
     if found.addressing is not None and m is None and not _RE_PAGE_DTG.match(stripped) \
             and ":" not in stripped and not _RE_EO.search(stripped):
-        found.addressing.extend(_recipients(stripped))
+        if _RE_NOT_ADDRESSEE.match(stripped):
+            return True   # a page header or caption inside the TO/INFO block
+        x = _RE_XMT.match(stripped)
+        if x:
+            found.excluded.extend(_recipients(x.group(1)))
+        else:
+            found.addressing.extend(_recipients(stripped))
         return True
     return False
 

@@ -48,6 +48,7 @@ class _Found:
     fm: str = ""
     to: list[Recipient] = field(default_factory=list)
     info: list[Recipient] = field(default_factory=list)
+    excluded: list[Recipient] = field(default_factory=list)  # XMT lines: posts left out of a collective
     banner_class: str = ""
     banner_caveat: str = ""
     banner_station: str = ""
