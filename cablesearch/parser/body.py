@@ -28,12 +28,14 @@ _RE_PARA_MARK = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(?=\S)")
 
 
 _RE_SUMMARY_START = re.compile(
-    r"^\s*(?:\([\w/ ]{1,16}\)\s*)?(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?|INTRODUCTION AND SUMMARY)"
+    r"^[-\s]*(?:\d{1,2}\.\s*)?(?:\([\w/ ]{1,16}\)\s*)?(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?|INTRODUCTION AND SUMMARY)"
     r"\s*[:.-]\s*", re.I)
 # A summary opening anywhere before END SUMMARY: "... (C) Summary: ...", "¶4. (C/Rel Aus) SUMMARY. ..."
 _RE_SUMMARY_OPEN = re.compile(
     r"(?:^|(?<=[\s)]))(?:\([\w/ ]{1,16}\)\s*)?(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?"
     r"|INTRODUCTION AND SUMMARY)\s*[:.-]+\s*", re.I)
+# A SUMMARY heading (which the body drops with its rule): "-------" / "SUMMARY" / "-------".
+_RE_SUMMARY_HEADING = re.compile(r"^[-=\s]*SUMMARY(?:\s+(?:AND|&)\s+[A-Z]+(?:\s[A-Z]+)?)?[-=\s:.]*$", re.I)
 _SUMMARY_REACH = 8000   # how far before END SUMMARY its opening may be
 
 
@@ -64,6 +66,7 @@ def _read_body_from(found: _Found, body_start: int) -> None:
     lines = found.lines[body_start:]
     found.signer, end, rest = read_signer(lines)
     lines = lines[:end] + ([rest] if rest else [])
+    found.summary_lead = _after_summary_heading(lines)
     kept = _drop_furniture(lines)
     first_chars = _MARKER_FIRST_CHARS
     markers = [_marker(line) if line and line[0] in first_chars else None for line in kept]
@@ -190,15 +193,35 @@ def _join_text(chunk: Iterable[str]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _summary(paragraphs: tuple[Paragraph, ...] | list[Paragraph], body: str) -> str:
-    """The cable's summary: from its opening ("Summary:", or a SUMMARY heading, which the body
-    drops, so the first paragraph) to END SUMMARY; without END SUMMARY, the paragraph opening with it."""
+def _after_summary_heading(lines: list[str]) -> str:
+    """The text that opens the paragraph under a SUMMARY heading ("" without one)."""
+    for k, line in enumerate(lines):
+        if "umm" not in line and "UMM" not in line or not _RE_SUMMARY_HEADING.match(line):
+            continue
+        for nxt in lines[k + 1:k + 6]:
+            stripped = nxt.strip()
+            if stripped and not _RE_DASHES.match(stripped):
+                mk = _marker(stripped)
+                return " ".join((mk[2] if mk else stripped).split())[:40]
+    return ""
+
+
+def _summary(paragraphs: tuple[Paragraph, ...] | list[Paragraph], body: str, lead: str = "") -> str:
+    """The cable's summary: from its opening ("Summary:"; under a SUMMARY heading, which the body
+    drops, the paragraph it heads; else the first paragraph) to END SUMMARY; without END SUMMARY,
+    the paragraph opening with "Summary:" or under the heading."""
     end = _RE_SUMMARY_END.search(body)
+    headed = body.find(lead) if lead else -1
     if end:
         opening = None
         for opening in _RE_SUMMARY_OPEN.finditer(body, max(0, end.start() - _SUMMARY_REACH), end.start()):
             pass
-        start = opening.end() if opening else _first_paragraph_start(paragraphs)
+        if opening:
+            start = opening.end()
+        elif 0 <= headed < end.start():
+            start = headed
+        else:
+            start = _first_paragraph_start(paragraphs)
         text = body[start:end.start()].strip(" -\n")
         if text:
             return text if text.endswith((".", '"', ")", "”")) else text + "."
@@ -206,6 +229,9 @@ def _summary(paragraphs: tuple[Paragraph, ...] | list[Paragraph], body: str) -> 
         m = _RE_SUMMARY_START.match(p.text)
         if m:
             return p.text[m.end():].strip()
+    if headed >= 0:
+        stop = body.find("\n\n", headed)
+        return body[headed:stop if stop >= 0 else len(body)].strip()
     return ""
 
 

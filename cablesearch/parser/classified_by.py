@@ -55,8 +55,9 @@ def split_run_on_classified_by(text: str) -> tuple[str, str]:
     return text[:m.start()].rstrip(), m.group(1).strip()
 
 
-def find_classified_by(lines: list[str], start: int, body_start: int) -> str:
-    """The text of a "Classified by" line the header loop did not reach, with its wrapped lines."""
+def find_classified_by(lines: list[str], start: int, body_start: int, *, uncut: bool = False) -> str:
+    """The text of a "Classified by" line the header loop did not reach, with its wrapped lines;
+    with `uncut`, only one the site did not cut short ("Classified By: A/S ...")."""
     stop = min(len(lines), body_start + _FALLBACK_LINES)
     for i in range(start, stop):
         line = lines[i]
@@ -78,6 +79,8 @@ def find_classified_by(lines: list[str], start: int, body_start: int) -> str:
             if not nxt or _RE_REASONS_PRESENT.search(text) or nxt[:1] in "¶(" or nxt[:2].rstrip(".").isdigit():
                 break
             text += " " + nxt
+        if uncut and text.endswith("..."):
+            continue
         return text
     return ""
 
@@ -180,7 +183,7 @@ charg chief, officer, pao ico cons usun us u.s. permanent representative alterna
 leader team prt polmc econmc pmc m/c mc com est esth dci acm labor commercial agricultural military
 legal science environment health narcotics refugee refcoord usaid administrator mgmt
 pas ecopol econpol pol-econ pol-mil polecon polchief econchief deputy-director spokesman
-consul-general consulgeneral, embassy mission, interim a.i das das, pdas ecpo mincouns u/s a/s wha eur eap nea sca af isn inl drl io pm
+consul-general consulgeneral, embassy mission, interim a.i das das, pdas ecpo mincouns adcm polmincouns econmincouns u/s a/s wha eur eap nea sca af isn inl drl io pm
 """.split())
 
 

@@ -51,8 +51,10 @@ def _read_header(found: _Found) -> None:
         i += 1
     found.body_start = i if i < header_limit else _fallback_body_start(found)
     _split_run_on_subject(found)
-    if not found.classified_by_text:
-        found.classified_by_text = find_classified_by(found.lines, found.start, found.body_start)
+    if not found.classified_by_text or found.classified_by_text.endswith("..."):
+        # the site's copy of the header may cut the line; the cable's own copy follows
+        found.classified_by_text = find_classified_by(found.lines, found.start, found.body_start, uncut=True) \
+            or found.classified_by_text
     _scan_captions(found)
     if found.dtg is None:
         for line in found.lines[found.start:min(found.body_start, found.start + 60)]:

@@ -20,7 +20,7 @@ _RE_AFTER_SIGNATURE = re.compile(
     r"|PAGE\s+\d+.*)\s*$")
 # Debris after the name on its line: a date stamp, NNNN and what follows, quotes, dots, hashes.
 _RE_TAIL_DEBRIS = re.compile(
-    r"(?:\s+0\s+\d{2}/\d{2}/\d{4}|\s+\d{4}-\d{2}-\d{2}|\s*NNNN\b.*|\s*##+|[\s\"”.\\\v\x0b]+)+$")
+    r"(?:\s+0\s+\d{2}/\d{2}/\d{4}|\s+\d{4}-\d{2}-\d{2}|\s*NNNN\b.*|\s*##+|[\s\"”.,'\\\v\x0b]+)+$")
 _NAME_WORD = r"(?:Mc|Mac|O'|D')?[A-Z][A-Za-z'’-]*"
 _PARTICLE = r"(?:van|von|de|del|della|da|di|du|la|le|st\.?|bin|al|el)"
 _SUFFIX = r"(?:,?\s*(?:Jr\.?|jr\.?|JR\.?|Sr\.?|II|III|IV))"
@@ -29,11 +29,11 @@ _RE_NAME_LINE = re.compile(
     rf"^(?:(?:{_PARTICLE}\s+)?{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{0,2}}{_SUFFIX}?|[a-z][a-z'-]{{3,}})$")
 # A name ending the last line: after a sentence, a redaction or END OF TEXT; one or two words.
 _RE_NAME_AFTER_TEXT = re.compile(
-    rf"(?:[.!?\"”')\]#*]|X{{6,}}|OF \d{{3}}|END OF TEXT\.?|END COMMENT\.?|MINIMIZE CONSIDERED\.?"
+    rf"(?:[.!?\"”')\]#*]|X{{6,}}|OF \d{{3}}|\b(?:19|20)\d\d|END OF TEXT\.?|END COMMENT\.?|MINIMIZE CONSIDERED\.?"
     rf"|UNQUOTE\.?)\s*((?:{_PARTICLE}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD})?{_SUFFIX}?)$")
 _RE_LEAD = re.compile(r"^(?:X{6,}\.?\s+|(?:CDA|Charge|CHARGE|Ambassador|AMBASSADOR|DCM)\s+)")
 # The embassy's "Visit our Classified Website" lines, which may end with the name.
-_RE_WEBSITE = re.compile(r"Classified Website|intelink|sgov|https?://", re.I)
+_RE_WEBSITE = re.compile(r"Classified Web ?Site|intelink|sgov|https?://|/wiki/|Portal:", re.I)
 _RE_NAME_AFTER_WEBSITE = re.compile(rf"(?:X{{6,}}|\s)\s*({_NAME_WORD})$")
 _RE_DOUBLED_NAME = re.compile(r"\s([A-Z][A-Z'’-]{2,})\s+\1$")
 _RE_REDACTION = re.compile(r"^(?:X{6,}\s*)+")

@@ -64,6 +64,7 @@ class _Found:
     body_start: int = -1  # first line of the body: set by _read_header
     paragraphs: list[Paragraph] = field(default_factory=list)
     signer: str = ""
+    summary_lead: str = ""  # the text opening the paragraph under a SUMMARY heading
     page_dtg: tuple[int, int, int] | None = None
     header_subject_fallback: str = ""
     banner_index: int = -1
