@@ -183,7 +183,8 @@ charg chief, officer, pao ico cons usun us u.s. permanent representative alterna
 leader team prt polmc econmc pmc m/c mc com est esth dci acm labor commercial agricultural military
 legal science environment health narcotics refugee refcoord usaid administrator mgmt
 pas ecopol econpol pol-econ pol-mil polecon polchief econchief deputy-director spokesman
-consul-general consulgeneral, embassy mission, interim a.i das das, pdas ecpo mincouns adcm polmincouns econmincouns u/s a/s wha eur eap nea sca af isn inl drl io pm
+consul-general consulgeneral, embassy mission, interim a.i das das, pdas ecpo mincouns adcm polmincouns econmincouns
+dtra fbi dhs dea doe dod usda u/s a/s wha eur eap nea sca af isn inl drl io pm
 """.split())
 
 

@@ -1,6 +1,8 @@
 """The header loop: each line before the body goes to routing, banner and captions, or a labelled field."""
 from __future__ import annotations
 
+import re
+
 
 from .state import _Found
 from .furniture import _RE_PAGE_DTG
@@ -10,6 +12,9 @@ from .classified_by import _RE_CLASSIFIED_BY, _RE_REASONS_PRESENT, find_classifi
 from .body import _is_body_start
 from .references import _RE_REF, _RE_SEED_REF_ITEM, _ends_ref_list, ref_goes_on, split_run_on_ref
 from .labels import _may_hold_tags, _RE_BEFORE_TAGS, _RE_DECL_START, _RE_EO, _RE_SUBJECT, _RE_TAGS, _is_field_start, _page_furniture_removed, _read_decl, _tag_continuation, _tags
+
+
+_RE_DECL_START_EO = re.compile(r"^E\.?\s?[Oo0]\.?\s*\d{4,5}\b.*\bDECL", re.I)
 
 
 def _read_header(found: _Found) -> None:
@@ -51,6 +56,8 @@ def _read_header(found: _Found) -> None:
         i += 1
     found.body_start = i if i < header_limit else _fallback_body_start(found)
     _split_run_on_subject(found)
+    if not found.declassify_on:
+        _find_decl(found)
     if not found.classified_by_text or found.classified_by_text.endswith("..."):
         # the site's copy of the header may cut the line; the cable's own copy follows
         found.classified_by_text = find_classified_by(found.lines, found.start, found.body_start, uncut=True) \
@@ -62,6 +69,17 @@ def _read_header(found: _Found) -> None:
             if m:
                 found.dtg = _dtg(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
                 break
+
+
+def _find_decl(found: _Found) -> None:
+    """A declassification date the header loop did not reach: the cable's own header after the
+    site's copy (which has TAGS and SUBJECT but no E.O. line)."""
+    for line in found.lines[found.start:min(len(found.lines), found.body_start + 60)]:
+        stripped = line.strip()
+        if stripped[:1] in "Ee" and _RE_DECL_START_EO.match(stripped):
+            _read_decl(found, stripped)
+            if found.declassify_on:
+                return
 
 
 def _split_run_on_subject(found: _Found) -> None:

@@ -17,7 +17,7 @@ _RE_AFTER_SIGNATURE = re.compile(
     r"|\d{4}[A-Z]+\d+\s*-.*|\"?\s*Classification:.*|SENSITIVE BUT UNCLASSIFIED"
     r"|END (?:OF )?(?:CABLE )?TEXT\.?|End Cable Text|\(?(?:SIPDIS|NOFORN|EXDIS|NODIS|LIMDIS)\)?"
     r"|(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|UNCLAS|SENSITIVE|LIMITED OFFICIAL USE)(?:\s*//?\s*[A-Z]+|\s+(?:NOFORN|SIPDIS))*"
-    r"|PAGE\s+\d+.*)\s*$")
+    r"|PAGE\s+\d+.*|NOTE BY .*)\s*$")
 # Debris after the name on its line: a date stamp, NNNN and what follows, quotes, dots, hashes.
 _RE_TAIL_DEBRIS = re.compile(
     r"(?:\s+0\s+\d{2}/\d{2}/\d{4}|\s+\d{4}-\d{2}-\d{2}|\s*NNNN\b.*|\s*##+|[\s\"”.,'\\\v\x0b]+)+$")
@@ -74,6 +74,8 @@ def _name_on(lines: list[str], k: int) -> tuple[str, str | None]:
     """(name, what stays of the line) for the last text line `k`; ("", None) when it names nobody."""
     last = lines[k].strip()
     clean = _RE_LEAD.sub("", _RE_TAIL_DEBRIS.sub("", last).strip())
+    if clean.endswith((" Jr", " Sr", " jr", " JR")) and last.rstrip().endswith("."):
+        clean += "."   # the suffix keeps its full stop
     if _RE_WEBSITE.search(clean):
         m = _RE_NAME_AFTER_WEBSITE.search(clean)
         if m and len(m.group(1)) >= 3 and _names_someone(m.group(1)):
