@@ -58,6 +58,8 @@ def _read_header(found: _Found) -> None:
     _split_run_on_subject(found)
     if not found.declassify_on:
         _find_decl(found)
+    if found.ref_text.rstrip().endswith("..."):
+        _find_whole_ref(found)
     if not found.classified_by_text or found.classified_by_text.endswith("..."):
         # the site's copy of the header may cut the line; the cable's own copy follows
         found.classified_by_text = find_classified_by(found.lines, found.start, found.body_start, uncut=True) \
@@ -69,6 +71,15 @@ def _read_header(found: _Found) -> None:
             if m:
                 found.dtg = _dtg(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5))
                 break
+
+
+def _find_whole_ref(found: _Found) -> None:
+    """The site's copy of the header cut the REF list ("B. US..."): the cable's own copy follows."""
+    for line in found.lines[found.body_start:min(len(found.lines), found.body_start + 12)]:
+        m = _RE_REF.match(line.strip())
+        if m and not (m.group(1) or m.group(2) or "").rstrip().endswith("..."):
+            found.ref_text = split_run_on_classified_by((m.group(1) or m.group(2) or "").strip())[0]
+            return
 
 
 def _find_decl(found: _Found) -> None:
@@ -88,8 +99,8 @@ def _split_run_on_subject(found: _Found) -> None:
     if classified and not found.classified_by_text:
         found.classified_by_text = classified
     found.subject, ref_text = split_run_on_ref(found.subject)
-    if ref_text and not found.ref_text:
-        found.ref_text = ref_text
+    if ref_text and (not found.ref_text or found.ref_text.rstrip().endswith("...")):
+        found.ref_text = ref_text   # the site's copy of the REF list may be cut; the cable's own is whole
 
 
 def _header_ends_before(found: _Found, stripped: str) -> bool:
@@ -166,7 +177,7 @@ def _read_label_line(found: _Found, i: int, stripped: str) -> int | None:
         found.subject_index = i
         found.seen_subject = True
         found.last_label = "subject"
-        if ref_text and not found.ref_text:
+        if ref_text and (not found.ref_text or found.ref_text.rstrip().endswith("...")):
             found.ref_text, classified = split_run_on_classified_by(ref_text)
             found.last_label = "ref"
             if classified and not found.classified_by_text:

@@ -27,7 +27,7 @@ _RE_REF_CABLE = re.compile(
     r"(?<![A-Z0-9])(?:(?:19|20)?(\d{2})\s?|\((\d{2})\)\s?)?"   # optional year: 07, 2007, (99)
     r"([A-Z][A-Z'-]*(?:\s[A-Z][A-Z'-]*){0,3}?)\s?(\d{1,8})"   # station words, serial
     r"((?:\s*(?:,|AND|&)\s*\d{2,6}(?![\d/])(?!\s+[A-Z]{2,}\s*\d))*)"  # more serials: "2799 AND 2764",
-    r"(?![\d/-])(?!:\d)")                                      # not "05 ROME 2543, 03 VAT 4859"
+    r"(?![\d/-])(?!:\d)(?!\.\.)")                                      # not "05 ROME 2543, 03 VAT 4859"
 
 
 _RE_REF_ID = re.compile(r"(?<![A-Z0-9])(\d{2})([A-Z]{3,})(\d{1,6})(?![\d])")
@@ -90,17 +90,23 @@ def _split_ref_labels(text: str) -> list[tuple[str, str]]:
             # "A. (A) BAKU 1224": a repeated label right after the first
             cuts[-1] = (cuts[-1][0], m.end(), letter)
     if not cuts:
-        parts = [p.strip(" ;,.¶") for p in text.split(";")]
+        parts = [_item_text(p) for p in text.split(";")]
         return [("", p) for p in parts if p]
     out = []
-    lead = text[:cuts[0][0]].strip(" ;,.¶")
+    lead = _item_text(text[:cuts[0][0]])
     if lead:
         out.append(("", lead))
     for k, (start, end, letter) in enumerate(cuts):
         stop = cuts[k + 1][0] if k + 1 < len(cuts) else len(text)
-        item = text[end:stop].strip(" ;,.¶")
+        item = _item_text(text[end:stop])
         out.append((letter, item))
     return out
+
+
+def _item_text(text: str) -> str:
+    """An item without separators around it; a full stop goes, the site's "..." (a cut item) stays."""
+    text = text.strip(" ;,¶")
+    return text if text.endswith("...") else text.rstrip(". ")
 
 
 def _ref_ids(item: str, year: int | None) -> list[str]:
