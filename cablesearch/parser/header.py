@@ -60,6 +60,8 @@ def _read_header(found: _Found) -> None:
         _find_decl(found)
     if found.ref_text.rstrip().endswith("..."):
         _find_whole_ref(found)
+    if not found.ref_text and found.seen_subject:
+        _find_ref(found)
     if not found.classified_by_text or found.classified_by_text.endswith("..."):
         # the site's copy of the header may cut the line; the cable's own copy follows
         found.classified_by_text = find_classified_by(found.lines, found.start, found.body_start, uncut=True) \
@@ -80,6 +82,32 @@ def _find_whole_ref(found: _Found) -> None:
         if m and not (m.group(1) or m.group(2) or "").rstrip().endswith("..."):
             found.ref_text = split_run_on_classified_by((m.group(1) or m.group(2) or "").strip())[0]
             return
+
+
+def _find_ref(found: _Found) -> None:
+    """A REF list the header loop did not reach (after a caption, a wrapped subject's stray line):
+    a "REF:" line among the first lines of the body, with the lines that go on with it."""
+    lines = found.lines
+    stop = min(len(lines), found.body_start + 15)
+    for i in range(found.subject_index + 1 if found.subject_index >= 0 else found.start, stop):
+        stripped = lines[i].strip()
+        m = _RE_REF.match(stripped) if stripped[:1] in "RrR¶" else None
+        if not m or m.group(1) is None or _is_body_start(stripped):
+            continue
+        parts = [m.group(1).strip()]
+        k = i + 1
+        while k < len(lines) and k < i + 40:
+            nxt = lines[k].strip()
+            if not nxt:
+                if not ref_goes_on(lines, k):
+                    break
+            elif _is_field_start(nxt) or _ends_ref_list(" ".join(parts), nxt):
+                break
+            else:
+                parts.append(nxt)
+            k += 1
+        found.ref_text = "\n".join(parts)
+        return
 
 
 def _find_decl(found: _Found) -> None:
