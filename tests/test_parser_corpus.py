@@ -181,9 +181,9 @@ def test_classification_agrees(corpus, record_property):
 
 
 def _tags_match(site: list[str], ours: tuple[str, ...]) -> bool:
-    """As sets, with our multi-word tags split as the site splits them; the site linked only the first
-    line of a TAGS list that wraps, so its list may also be the start of ours."""
-    words = [w for t in ours for w in t.split()]
+    """As sets, with our multi-word and person tags ("RICE, CONDOLEEZZA") split as the site splits them;
+    the site linked only the first line of a TAGS list that wraps, so its list may also be the start of ours."""
+    words = [w for t in ours for w in t.replace(",", " ").split()]
     site_unique = list(dict.fromkeys(site))
     return set(words) == set(site) or set(ours) == set(site) or words[:len(site_unique)] == site_unique
 
