@@ -12,37 +12,19 @@ _RE_BANNER = re.compile(
     r"^\s*(?:CLASSIFICATION:\s*)?[\"'.,]{0,3}(?:\d{1,7}|[CSU]\s?)??"   # junk before it: '","', 'SS E C R E T'
     r"(T\s?O\s?P\s+S\s?E\s?C\s?R\s?E\s?T|S\s?E\s?C\s?R\s?E\s?T|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L"
     r"|U\s?N\s?C\s?L\s?A\s?S(?:\s?S\s?I\s?F\s?I\s?E\s?D)?|LIMITED OFFICIAL USE)\b(.*)$")
-
-
 _RE_LOWER_BANNER = re.compile(r"^\s*(?:S e c r e t|C o n f i d e n t i a l|Unclas)\b")
-
-
 _RE_BANNER_TAIL = re.compile(
     r"^(?P<caveat>(?://[A-Z /]+?|\s+(?:E\s?F\s?T\s?O|NOFORN|SIPDIS|EXDIS|NODIS|LIMDIS))*)\s*"
     r"(?:[A-Z]{0,3}(?:TION|TIN|TON|CION|TIO|TIKN|TINN|TIOQ)"                  # SECTION, garbled too
     r"\s*(?P<sec>\d{1,2}|Q\d|\dQ)\s*(?:OF|GF|F|O|of)\s*(?P<secs>\d{1,2})\s*)?"
     r"(?:\d{2}\s+(?=[A-Z]))?"                                                  # 1970s: the year, "75 LIBREVILLE"
     r"(?P<station>[A-Z][A-Z .'-]*?)\s+(?P<serial>\d{1,9})\s*(?P<rest>.*)$")
-
-
 _RE_CAPTION_WORDS = re.compile(r"\b(" + "|".join(st.RUN_IN_CAPTIONS) + r")\b")
-
-
 _RE_CAPTION_SPLIT = re.compile(r"[\s,;/]+")
-
-
 _RE_CAPTION_ANY = re.compile(r"\b(" + "|".join(re.escape(c) for c in st.CAPTIONS) + r")\b")
-
-
 _RE_RUN_TOGETHER_CAPTION = re.compile("|".join(st.RUN_IN_CAPTIONS))  # glued on: "000595SIPDIS"
-
-
 _RE_NOFORN = re.compile(r"\bNOFORN\b")
-
-
 _RE_SBU = re.compile(r"\bSENSITIVE BUT UNCLASSIFIED\b", re.I)
-
-
 _RE_CLASS_LINE = re.compile(r"^(?:CLASS|Class|class)(?:IFICATION|ification)?:\s*\S")
 
 

@@ -13,20 +13,10 @@ from .signer import read_signer
 
 # Body: paragraph starts, page breaks, section rules, summary, signer
 _RE_PARA_SITE = re.compile(r"^\s*¶\s*(\d{1,3})\s*[.):]?\s*(?:\((" + _MARKING + r")\)\.?)?\s*")
-
-
 _RE_PARA_SEED = re.compile(r"^-\s+(?:1(\d{1,2})\.\s*)?\((" + _MARKING + r")\)\s*")
-
-
 _RE_PARA_NUM = re.compile(r"^\s{0,3}(\d{1,2})\s?\.(?:\s*\((" + _MARKING + r")\)\s*|\s+)(?=\S)")
-
-
 _RE_PARA_MARK_NUM = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(\d{1,2})\s?\.\s+")
-
-
 _RE_PARA_MARK = re.compile(r"^\s{0,3}\((" + _MARKING + r")\)\s+(?=\S)")
-
-
 _RE_SUMMARY_START = re.compile(
     r"^[-\s]*(?:\d{1,2}\.\s*)?(?:\([\w/ ]{1,16}\)\s*)?(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?|INTRODUCTION AND SUMMARY)"
     r"\s*[:.-]\s*", re.I)
@@ -37,8 +27,6 @@ _RE_SUMMARY_OPEN = re.compile(
 # A SUMMARY heading (which the body drops with its rule): "-------" / "SUMMARY" / "-------".
 _RE_SUMMARY_HEADING = re.compile(r"^[-=\s]*SUMMARY(?:\s+(?:AND|&)\s+[A-Z]+(?:\s[A-Z]+)?)?[-=\s:.]*$", re.I)
 _SUMMARY_REACH = 8000   # how far before END SUMMARY its opening may be
-
-
 _RE_SUMMARY_END = re.compile(r"\bEND\s+SUMMARY\b[^.]*\.?", re.I)
 
 
@@ -126,8 +114,6 @@ def _marker(line: str) -> tuple[int | None, str | None, str] | None:
 
 
 _MARKER_FIRST_CHARS = frozenset("¶-(0123456789")
-
-
 _MARKER_RULES: tuple[tuple[re.Pattern[str], int, int], ...] = (
     (_RE_PARA_SITE, 1, 2),       # ¶2. (C) ...      (site layout)
     (_RE_PARA_SEED, 1, 2),       # - 12. (C) ...    (seed layout: ¶ rendered as a stray 1)

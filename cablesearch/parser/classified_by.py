@@ -7,18 +7,12 @@ from .state import _RE_WS
 
 
 _RE_CLASSIFIED_BY = re.compile(r"^\s*(?:\((?:U|C|S|SBU)\)\s*)?CLASSIFIED\s+BY(?:\b|(?-i:(?=[A-Z])))\s*:?\s*(.*)$", re.I)
-
-
 _RE_REASONS = re.compile(
     r"(?:E\.?O\.?\s*\d{5},?\s*)?1\.[4-6]\s*(?:\(\s*[A-Ha-h]\s*\)(?:\s*(?:,|and|&|/)?\s*\(\s*[A-Ha-h]\s*\))*"
     r"|\(\s*[A-Ha-h](?:\s*(?:,|and|&|/)\s*[A-Ha-h])*\s*\)"
     r"|[A-Ha-h](?:\s*(?:,|and|&|/)\s*[A-Ha-h])*\b)?"
     r"(?:\s*(?:and|,|&)\s*\(\s*[A-Ha-h]\s*\))*", re.I)
-
-
 _RE_REASONS_PRESENT = re.compile(r"\b1\.[4-6]\b|\bREASONS?\b", re.I)
-
-
 # Where the name ends and the reasons begin: "for reasons", "Reason:", "per", "under", "E.O. 12958".
 _RE_WHO_END = re.compile(
     r"[,;.]?\s*(?:\bf\s?o\s?r\s+(?:the\s+)?r\s?e\s?a\s?s?\s?o\s?n|\br\s?e\s?a\s?s?\s?o\s?n|\bp\s?e\s?r\b|\bunder\s+(?=E\.?\s?O|1\.\d|sections?\b|reasons?\b)"
@@ -39,8 +33,6 @@ NOT_PERSON_PARTS: frozenset[str] = frozenset({
     "dos", "exec", "state", "department of state", "u.s. department of state", "u.s. dept of state",
     "dept of state", "us embassy", "u.s. embassy", "embassy", "a.i", "a.i.", "ai", "usun", "usnato", "useu",
     "usosce", "reason", "reasons", "derived from multiple sources"})
-
-
 # A "Classified by" line anywhere near the header: after a page break, inside paragraph 1
 # ("1. (U) CLASSIFIED BY DCM ..."), run on after a REF list.
 _RE_CLASSIFIED_ANYWHERE = re.compile(r"(?:^|(?<=[\s(.]))(?:Classified [Bb]y|CLASSIFIED BY)(?:\b|(?=[A-Z]))\s*:?\s*(.*)$")

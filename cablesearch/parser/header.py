@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-
 from .state import _Found
 from .furniture import _RE_PAGE_DTG
 from .routing import _RE_DTG_ANY, _dtg, _read_routing_line

@@ -14,21 +14,11 @@ from .references import _RE_REF
 
 # Header fields: E.O./DECL, TAGS, SUBJECT, REF, Classified By
 _RE_EO = re.compile(r"(?:\b|(?<=\d))[Ee]\.?\s?[Oo0]\.?\s*(\d{4,5})\b\s*:?\s*(.*)$")   # "E.0.", "000549E.O."
-
-
 _RE_DECL = re.compile(r"\bDECL(?:ASSIFY|l)?(?![A-Z])\s*(?:ON)?\s*:?\s*(.*?)\s*(?:(?:\b|(?<=\d))TAGS?\b|$)", re.I)
-
-
 _RE_DECL_START = re.compile(r"^\s*(?:EO|E\.O\.)?\s*DECL(?:ASSIFY)?(?![A-Z])", re.I)
-
-
 _RE_DECL_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})(?!\d)")
 _RE_DECL_DATE_YMD = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)")   # 2020/02/23
-
-
 _RE_NA = re.compile(r"\bN/A\b")
-
-
 # The TAGS label as written, misspellings too; the short ones only before a colon or semicolon.
 TAGS_LABELS: tuple[str, ...] = ("TAGSS", "TAGS", "TAGES", "TAGE", "TAG", "Tags")      # then ":", ";", "." or a space
 TAGS_MISSPELT: tuple[str, ...] = ("TABS", "TAS", "TGS", "AGS")                      # then ":" or ";"
@@ -47,14 +37,8 @@ MULTIWORD_TAGS: frozenset[str] = frozenset({
     "CARSON, JOHNNIE"})
 _MULTIWORD_KEYS: dict[tuple[str, ...], str] = {tuple(t.replace(",", "").split()): t for t in MULTIWORD_TAGS}
 _MULTIWORD_MAX = max(len(k) for k in _MULTIWORD_KEYS)
-
-
 _RE_BEFORE_TAGS = re.compile(r"DECL|\d{5}|N/A|\d/\d\d")
-
-
 _RE_TAG_LINE = re.compile(r"^\s*(?:[A-Z]{2,6}[ ,]*){1,6}$")
-
-
 # The SUBJECT label; "Subject" and the "UBJECT" typo only before a colon ("Subject:" only after an E.O. line).
 SUBJECT_LABELS: tuple[str, ...] = ("SUBJECT", "SUBJ", "Subject", "UBJECT")
 _SUBJECT_COLON_ONLY = frozenset({"Subject", "UBJECT"})
@@ -64,11 +48,7 @@ _RE_SUBJECT = re.compile(
 # Text run onto the end of a subject: a handling caption, an action-request note.
 _RE_SUBJECT_TAIL = re.compile(
     r"\s*[-;,.]?\s*(?:\(\w+\)\s*)?(?:\bSENSITIVE BUT UNCLASSIFIED\b|\bThis is an action request\b).*$", re.I)
-
-
 _RE_SUBJECT_LEAD = re.compile(r"^(?:(?:SUBJECT|SUBJ)\s*:\s*|[:.]\s*)+")
-
-
 _RE_MARKUP = re.compile(r"</?\w+>")
 
 

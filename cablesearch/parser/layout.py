@@ -12,30 +12,16 @@ from .labels import _RE_SUBJECT, _find_subject
 
 # Layout: partial extracts and their archive blocks, run-together headers, the seed layout
 PARTIAL_NOTE = "This record is a partial extract of the original cable"
-
-
 _RE_META_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::\d{2})?)?$")
-
-
 _RE_META_ID = re.compile(r"^(\d{2}[A-Z][A-Z0-9]*\d)$")
-
-
 _RE_ARCHIVE_ID = re.compile(r"^(\d{2})([A-Z][A-Z0-9]*?[A-Z])(\d+)$")
-
-
 _RE_RUN_TOGETHER = re.compile(
     r"(?<=\S)\s*(?=E\.[Oo]\. ?\d{5}|TAGS:|Tags:|SUBJECT:|Subject:|REF:|Classified By:|CLASSIFIED BY:)")
-
-
 _RE_HEADER_LABEL = re.compile(
     r"^\s*(?:REFS?\b|Classified By|CLASSIFIED BY|SUBJECT|TAGS|E\.O\.|EO 1|C O N|S E C|UNCLAS|SIPDIS)")
-
-
 _RE_RUN_INTO_BODY = re.compile(
     r"(?<![:(\-])(?<!\d\.)\s+(?=(?:¶\s*)?\d{1,2}\.\s*\((?:" + _MARKING + r")\)\s"
     r"|\((?:U|C|S|SBU|S/NF|C/NF|S//NF|C//NF)\)\s+[A-Z])")
-
-
 _SEED_HEADER_PROBE = 24
 
 
@@ -255,11 +241,7 @@ def _replace_row(found: _Found, i: int, rest: str) -> None:
 
 
 _RE_COMMA_ROW_HINT = re.compile(r"\d[A-Z]{3,}\d{1,6},")
-
-
 _RE_US_DATETIME = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})\b")
-
-
 _RE_COMMA_ROW = re.compile(
     r"(?<![A-Z0-9])(\d{2}[A-Z]{3,}\d{1,6}),"
     r"\s*\"?\s*((?:Embassy|Consulate|Secretary|US|USEU|USUN|Mission|American|REO|Iran)[^\",]*)\"?\s*,"
@@ -279,8 +261,6 @@ def _site_classification(value: str) -> str:
 
 _ORIGIN_WORDS = ("Embassy", "Consulate", "US ", "USEU", "USUN", "UNVIE", "Mission", "American", "Secretary",
                  "REO", "Iran RPO")
-
-
 _SITE_CLASSES = frozenset({"UNCLASSIFIED", "UNCLASSIFIED//FOR OFFICIAL USE ONLY", "CONFIDENTIAL",
                            "CONFIDENTIAL//NOFORN", "SECRET", "SECRET//NOFORN", "TOP SECRET"})
 

@@ -18,21 +18,13 @@ _RE_REF = re.compile(r"^\s*(?:¶\s*)?(?:" + "|".join(REF_LABELS) + r")\s*[:.]\s*
 _RE_REF_RUN_ON = re.compile(r"\s(?:REF(?:TEL)?S?|Ref(?:tel)?s?)\s*:\s")
 # A line that goes on with a REF list after a blank line: a labelled item ("¶B. SAN JOSE 234").
 _RE_REF_ITEM_LINE = re.compile(r"^\s*(?:¶\s*)?(?:[A-Z][.)]|\([A-Z]\))\s+\S")
-
-
 _RE_REF_LABEL = re.compile(r"(?:(?<=\s)|^|(?<=[;,¶]))(?:1?([A-Z])\.|\(([A-Z])\)|([A-Z])\))(?=\s|$|(?<=\))[A-Z])")
-
-
 _RE_REF_CABLE = re.compile(
     r"(?<![A-Z0-9])(?:(?:19|20)?(\d{2})\s?|\((\d{2})\)\s?)?"   # optional year: 07, 2007, (99)
     r"([A-Z][A-Z'-]*(?:\s[A-Z][A-Z'-]*){0,3}?)\s?(\d{1,8})"   # station words, serial
     r"((?:\s*(?:,|AND|&)\s*\d{2,6}(?![\d/])(?!\s+[A-Z]{2,}\s*\d))*)"  # more serials: "2799 AND 2764",
     r"(?![\d/-])(?!:\d)(?!\.\.)")                                      # not "05 ROME 2543, 03 VAT 4859"
-
-
 _RE_REF_ID = re.compile(r"(?<![A-Z0-9])(\d{2})([A-Z]{3,})(\d{1,6})(?![\d])")
-
-
 _RE_SEED_REF_ITEM = re.compile(r"^1([A-Z])\.\s")
 
 

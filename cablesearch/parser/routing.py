@@ -14,48 +14,24 @@ from .labels import _RE_EO
 
 
 _RE_CABLE_DATED = re.compile(r"^\s*C?able dated:\s*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)\]?\s*")
-
-
 # Transmission furniture: VZCZC, DE, ZNY, date-time groups, FM/TO/INFO, date lines
 _RE_VZCZC = re.compile(r"^(VZCZC[A-Z0-9]*)")
-
-
 _RE_DE = re.compile(r"^DE\s+([A-Z]{5,})\s+#(\d{1,6})(?:/(\d{1,3}))?\s+(\d{7})")
-
-
 _RE_ZNY = re.compile(r"^ZN[YR]\s+([CSUE])\1{4}\b")
-
-
 _ZNY_CLASSES = {"C": "CONFIDENTIAL", "S": "SECRET", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
-
-
 _RE_DTG = re.compile(
     r"^((?:[ZOPRY]{1,2}\s+){1,3})?(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2}|\d{4})\b")
-
-
 _RE_DTG_ANY = re.compile(r"\b(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3})\s+(\d{2}|\d{4})\b")
-
-
 _RE_DATELINE = re.compile(
     r"^\s*(?:MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY),"
     r"\s+(\d{1,2})\s+([A-Z]+)\s+(\d{4}),\s+(\d{1,2}):(\d{2})",
     re.I)
-
-
 _MONTH_NAMES = {name: i for i, name in enumerate(
     ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER",
      "NOVEMBER", "DECEMBER"), start=1)}
-
-
 _RE_FM = re.compile(r"^FM\s+([A-Z][A-Z0-9 .,/&'()-]*?)\s*$")
-
-
 _RE_TO = re.compile(r"^TO\s+(\S.*)$")
-
-
 _RE_INFO = re.compile(r"^INFO\s+(\S.*)$")
-
-
 # Inside TO/INFO: "XMT AMCONSUL JOHANNESBURG" excludes a post from a collective; page headers
 # ("PAGE 02 STATE 015113 182333Z") and captions are no addressees.
 _RE_XMT = re.compile(r"^XMT\s+(\S.*)$")

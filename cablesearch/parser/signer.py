@@ -39,7 +39,6 @@ _RE_DOUBLED_NAME = re.compile(r"\s([A-Z][A-Z'’-]{2,})\s+\1$")
 _RE_REDACTION = re.compile(r"^(?:X{6,}\s*)+")
 _RE_CLOSING = re.compile(r"\b(?:comment|text|note|summary)\.?\)?$|[Ww]ebsite|XXXXXX", re.I)
 _RE_ALL_CAPS_NAME = re.compile(r"^[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+)?$")
-
 # Words that end a text but name nobody (headings, captions, closing formulas).
 NOT_NAMES: frozenset[str] = frozenset("""
     END COMMENT COMMENTS TEXT NOTE NOTES SUMMARY QUOTE UNQUOTE SIPDIS NOFORN EXDIS NODIS LIMDIS STADIS

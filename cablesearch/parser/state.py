@@ -23,12 +23,8 @@ class CableParseError(CablesearchError):
 # Paragraph classification markings: (C), (S/NF), (SBU), (U//FOUO) ...
 _MARKING = (r"(?:TS|S|C|U|SBU|LOU|FOUO|CUI|NF)"
             r"(?:\s*/{1,2}\s*(?:NF|NOFORN|REL[A-Z ,]*|FOUO|SBU|OC|ORCON|PROPIN|EXDIS|NODIS|SI|TK|HCS))*(?:\s*-\s*NF)?")
-
-
 # Text helpers
 _RE_WS = re.compile(r"\s+")
-
-
 _RE_NOT_LETTER = re.compile(r"[^A-Z]")
 
 
