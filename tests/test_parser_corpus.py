@@ -25,7 +25,10 @@ pytestmark = pytest.mark.skipif(not (CORPUS / "cables").is_dir(),
 
 # The site ran the next header line into long page titles ("... SUMMIT REF: A. BAKU 12"); the
 # comparison cuts the manifest's subject there. Leading "(" and quotes the site dropped are ignored.
-_SITE_SUBJECT_RUN_ON = re.compile(r"REFS?:|Classified By|CLASSIFIED BY|\sREF:?\s")
+# What the site's subject runs on into (the parser cuts it, issue 13): REF lists, the Classified-by
+# line, a handling caption ("Sensitive but Unclassified. Please handle accordingly.").
+_SITE_SUBJECT_RUN_ON = re.compile(
+    r"REFS?:|Refs?:|REFTELS?:|Ref\(s\):|Classified By|CLASSIFIED BY|\sREF:?\s|(?i:\s[-;,.]?\s*sensitive but unclassified)")
 
 
 @pytest.fixture(scope="module")
