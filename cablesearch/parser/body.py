@@ -21,12 +21,14 @@ _RE_SUMMARY_START = re.compile(
     r"^[-\s]*(?:\d{1,2}\.\s*)?(?:\([\w/ ]{1,16}\)\s*)?(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?|INTRODUCTION AND SUMMARY)"
     r"\s*[:.-]\s*", re.I)
 # A summary opening anywhere before END SUMMARY: "... (C) Summary: ...", "¶4. (C/Rel Aus) SUMMARY. ..."
+# (found by the word, then checked: a literal search is cheap over a long body)
+_RE_SUMMARY_WORD = re.compile("summary", re.I)
 _RE_SUMMARY_OPEN = re.compile(
-    r"(?:^|(?<=[\s)]))(?:\([\w/ ]{1,16}\)\s*)?(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?"
-    r"|INTRODUCTION AND SUMMARY)\s*[:.-]+\s*", re.I)
+    r"(?:SUMMARY(?:\s+(?:AND|&)\s+[A-Za-z]+(?:\s[A-Za-z]+)?)?|INTRODUCTION AND SUMMARY)\s*[:.-]+\s*", re.I)
 # A SUMMARY heading (which the body drops with its rule): "-------" / "SUMMARY" / "-------".
 _RE_SUMMARY_HEADING = re.compile(r"^[-=\s]*SUMMARY(?:\s+(?:AND|&)\s+[A-Z]+(?:\s[A-Z]+)?)?[-=\s:.]*$", re.I)
-_SUMMARY_REACH = 8000   # how far before END SUMMARY its opening may be
+_SUMMARY_REACH = 8000
+_SUMMARY_HEADING_LINES = 120   # how far into the body a SUMMARY heading may stand   # how far before END SUMMARY its opening may be
 _RE_SUMMARY_END = re.compile(r"\bEND\s+SUMMARY\b[^.]*\.?", re.I)
 
 
@@ -181,7 +183,7 @@ def _join_text(chunk: Iterable[str]) -> str:
 
 def _after_summary_heading(lines: list[str]) -> str:
     """The text that opens the paragraph under a SUMMARY heading ("" without one)."""
-    for k, line in enumerate(lines):
+    for k, line in enumerate(lines[:_SUMMARY_HEADING_LINES]):
         if "umm" not in line and "UMM" not in line or not _RE_SUMMARY_HEADING.match(line):
             continue
         for nxt in lines[k + 1:k + 6]:
@@ -196,12 +198,14 @@ def _summary(paragraphs: tuple[Paragraph, ...] | list[Paragraph], body: str, lea
     """The cable's summary: from its opening ("Summary:"; under a SUMMARY heading, which the body
     drops, the paragraph it heads; else the first paragraph) to END SUMMARY; without END SUMMARY,
     the paragraph opening with "Summary:" or under the heading."""
-    end = _RE_SUMMARY_END.search(body)
+    end = _RE_SUMMARY_END.search(body) if "UMMARY" in body or "ummary" in body else None
     headed = body.find(lead) if lead else -1
     if end:
         opening = None
-        for opening in _RE_SUMMARY_OPEN.finditer(body, max(0, end.start() - _SUMMARY_REACH), end.start()):
-            pass
+        for word in _RE_SUMMARY_WORD.finditer(body, max(0, end.start() - _SUMMARY_REACH), end.start()):
+            before = body[word.start() - 1:word.start()]
+            m = _RE_SUMMARY_OPEN.match(body, word.start(), end.start()) if before in ("", " ", "\n", ")") else None
+            opening = m or opening
         if opening:
             start = opening.end()
         elif 0 <= headed < end.start():

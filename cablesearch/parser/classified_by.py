@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .state import _RE_WS
 
@@ -77,6 +78,7 @@ def find_classified_by(lines: list[str], start: int, body_start: int, *, uncut: 
     return ""
 
 
+@lru_cache(maxsize=4096)
 def _classified_by(text: str) -> tuple[str, str, str]:
     """"Ambassador Anne E. Derse per 1.4 (b,d)." -> ("Anne E. Derse", "Ambassador", "1.4 (b,d)").
 

@@ -37,6 +37,7 @@ MULTIWORD_TAGS: frozenset[str] = frozenset({
     "CARSON, JOHNNIE"})
 _MULTIWORD_KEYS: dict[tuple[str, ...], str] = {tuple(t.replace(",", "").split()): t for t in MULTIWORD_TAGS}
 _MULTIWORD_MAX = max(len(k) for k in _MULTIWORD_KEYS)
+_MULTIWORD_FIRST = frozenset(k[0] for k in _MULTIWORD_KEYS)
 _RE_BEFORE_TAGS = re.compile(r"DECL|\d{5}|N/A|\d/\d\d")
 _RE_TAG_LINE = re.compile(r"^\s*(?:[A-Z]{2,6}[ ,]*){1,6}$")
 # The SUBJECT label; "Subject" and the "UBJECT" typo only before a colon ("Subject:" only after an E.O. line).
@@ -148,6 +149,10 @@ def _vocabulary_joined(items: list[str]) -> list[str]:
     out: list[str] = []
     k = 0
     while k < len(items):
+        if items[k] not in _MULTIWORD_FIRST:
+            out.append(items[k])
+            k += 1
+            continue
         for n in range(min(_MULTIWORD_MAX, len(items) - k), 1, -1):
             key = tuple(w for item in items[k:k + n] for w in item.split())
             if key in _MULTIWORD_KEYS and all(" " not in item for item in items[k:k + n]):

@@ -31,6 +31,7 @@ _RE_NAME_LINE = re.compile(
 _RE_NAME_AFTER_TEXT = re.compile(
     rf"(?:[.!?\"”')\]#*]|X{{6,}}|OF \d{{3}}|\b(?:19|20)\d\d|END OF TEXT\.?|END COMMENT\.?|MINIMIZE CONSIDERED\.?"
     rf"|UNQUOTE\.?)\s*((?:{_PARTICLE}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD})?{_SUFFIX}?)$")
+_TAIL = 160   # how much of the last line the name patterns read
 _RE_LEAD = re.compile(r"^(?:X{6,}\.?\s+|(?:CDA|Charge|CHARGE|Ambassador|AMBASSADOR|DCM)\s+)")
 # The embassy's "Visit our Classified Website" lines, which may end with the name.
 _RE_WEBSITE = re.compile(r"Classified Web ?Site|intelink|sgov|https?://|/wiki/|Portal:", re.I)
@@ -70,15 +71,22 @@ def read_signer(lines: list[str]) -> tuple[str, int, str | None]:
 
 
 def _name_on(lines: list[str], k: int) -> tuple[str, str | None]:
-    """(name, what stays of the line) for the last text line `k`; ("", None) when it names nobody."""
+    """(name, what stays of the line) for the last text line `k`; ("", None) when it names nobody.
+
+    The patterns look at the end of the line only: the last line may be a whole reflowed paragraph."""
     last = lines[k].strip()
-    clean = _RE_LEAD.sub("", _RE_TAIL_DEBRIS.sub("", last).strip())
-    if clean.endswith((" Jr", " Sr", " jr", " JR")) and last.rstrip().endswith("."):
-        clean += "."   # the suffix keeps its full stop
-    if _RE_WEBSITE.search(clean):
-        m = _RE_NAME_AFTER_WEBSITE.search(clean)
+    cut = max(0, len(last) - _TAIL)
+    head, tail = last[:cut], _RE_TAIL_DEBRIS.sub("", last[cut:]).strip()
+    lead = _RE_LEAD.match(tail) if not head else None
+    if lead:
+        tail = tail[lead.end():]
+    if tail.endswith((" Jr", " Sr", " jr", " JR")) and last.endswith("."):
+        tail += "."   # the suffix keeps its full stop
+    clean = head + tail
+    if _RE_WEBSITE.search(tail):
+        m = _RE_NAME_AFTER_WEBSITE.search(tail)
         if m and len(m.group(1)) >= 3 and _names_someone(m.group(1)):
-            return _tidy(m.group(1)), clean[:m.start(1)].rstrip()
+            return _tidy(m.group(1)), (head + tail[:m.start(1)]).rstrip()
         return "", None
     stopped = last.endswith(".")  # a full stop, or the site's "..." where it cut the text
     if len(clean) <= 32 and _RE_NAME_LINE.match(clean) and _names_someone(clean) \
@@ -86,9 +94,9 @@ def _name_on(lines: list[str], k: int) -> tuple[str, str | None]:
         return _tidy(clean), None
     if last.endswith(("...", "…")):
         return "", None
-    m = _RE_NAME_AFTER_TEXT.search(clean) or _RE_DOUBLED_NAME.search(clean)
+    m = _RE_NAME_AFTER_TEXT.search(tail) or _RE_DOUBLED_NAME.search(tail)
     if m and _names_someone(m.group(1)) and (_RE_ALL_CAPS_NAME.match(m.group(1)) or len(clean) > 30):
-        return _tidy(m.group(1)), clean[:m.start(1)].rstrip()
+        return _tidy(m.group(1)), (head + tail[:m.start(1)]).rstrip()
     return "", None
 
 
