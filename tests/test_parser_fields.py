@@ -41,6 +41,10 @@ SIGNERS = [
     ("09CAIRO2129", "Scobey"),         # after a page-break number run onto the line
     ("10ANKARA126", "Jeffrey"),        # before a website line wrapped in two
     ("08QUITO672", "Griffiths"),       # "CDA Griffiths": the title is no part of the name
+    ("09CAIRO199", "SCOBEY"),          # "... END TEXT SCOBEY"
+    ("10WINDHOEK7", "MATHIEU"),        # "... End Comment MATHIEU"
+    ("09STATE40237", "CLINTON"),       # "... Department of State CLINTON": upper case after prose
+    ("08ISLAMABAD525", ""),            # "... the DNI and the DCIA.": an acronym ending a sentence
     ("06BRIDGETOWN2164", ""),          # "ASSISTANCE.": the wrapped last word of the text
     ("06BOGOTA5297", ""),              # "Rea...": the site cut the text short
     ("06SANJOSE2188", ""),             # "issue.": a lower-case last word

@@ -29,13 +29,15 @@ _RE_NAME_LINE = re.compile(
     rf"^(?:(?:{_PARTICLE}\s+)?{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{0,2}}{_SUFFIX}?|[a-z][a-z'-]{{3,}})$")
 # A name ending the last line: after a sentence, a redaction or END OF TEXT; one or two words.
 _RE_NAME_AFTER_TEXT = re.compile(
-    rf"(?:[.!?\"”')\]#*]|X{{6,}}|OF \d{{3}}|\b(?:19|20)\d\d|END OF TEXT\.?|END COMMENT\.?|MINIMIZE CONSIDERED\.?"
+    rf"(?:[.!?\"”')\]#*]|X{{6,}}|OF \d{{3}}|\b(?:19|20)\d\d|(?i:END (?:OF )?TEXT|END COMMENT)\.?|MINIMIZE CONSIDERED\.?"
     rf"|UNQUOTE\.?)\s*((?:{_PARTICLE}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD})?{_SUFFIX}?)$")
 _TAIL = 160   # how much of the last line the name patterns read
 _RE_LEAD = re.compile(r"^(?:X{6,}\.?\s+|(?:CDA|Charge|CHARGE|Ambassador|AMBASSADOR|DCM)\s+)")
 # The embassy's "Visit our Classified Website" lines, which may end with the name.
 _RE_WEBSITE = re.compile(r"Classified Web ?Site|intelink|sgov|https?://|/wiki/|Portal:", re.I)
 _RE_NAME_AFTER_WEBSITE = re.compile(rf"(?:X{{6,}}|\s)\s*({_NAME_WORD})$")
+# An upper-case name after mixed-case text with no full stop: "... Department of State CLINTON".
+_RE_CAPS_AFTER_PROSE = re.compile(r"[a-z][a-z,)]*\s+([A-Z][A-Z'’-]{3,})$")
 _RE_DOUBLED_NAME = re.compile(r"\s([A-Z][A-Z'’-]{2,})\s+\1$")
 _RE_REDACTION = re.compile(r"^(?:X{6,}\s*)+")
 _RE_CLOSING = re.compile(r"\b(?:comment|text|note|summary)\.?\)?$|[Ww]ebsite|XXXXXX", re.I)
@@ -94,7 +96,8 @@ def _name_on(lines: list[str], k: int) -> tuple[str, str | None]:
         return _tidy(clean), None
     if last.endswith(("...", "…")):
         return "", None
-    m = _RE_NAME_AFTER_TEXT.search(tail) or _RE_DOUBLED_NAME.search(tail)
+    m = _RE_NAME_AFTER_TEXT.search(tail) or _RE_DOUBLED_NAME.search(tail) \
+        or (None if stopped else _RE_CAPS_AFTER_PROSE.search(tail))
     if m and _names_someone(m.group(1)) and (_RE_ALL_CAPS_NAME.match(m.group(1)) or len(clean) > 30):
         return _tidy(m.group(1)), (head + tail[:m.start(1)]).rstrip()
     return "", None
