@@ -183,7 +183,11 @@ def _join_text(chunk: Iterable[str]) -> str:
 
 def _after_summary_heading(lines: list[str]) -> str:
     """The text that opens the paragraph under a SUMMARY heading ("" without one)."""
-    for k, line in enumerate(lines[:_SUMMARY_HEADING_LINES]):
+    head = lines[:_SUMMARY_HEADING_LINES]
+    joined = "\n".join(head)
+    if "umm" not in joined and "UMM" not in joined:
+        return ""
+    for k, line in enumerate(head):
         if "umm" not in line and "UMM" not in line or not _RE_SUMMARY_HEADING.match(line):
             continue
         for nxt in lines[k + 1:k + 6]:

@@ -115,7 +115,7 @@ def _is_field_start(stripped: str) -> bool:
 
 def _may_hold_tags(stripped: str) -> bool:
     """A cheap test before the TAGS pattern: the line has "TAG", "Tag" or a misspelt label."""
-    return "TAG" in stripped or "Tag" in stripped or any(w in stripped for w in TAGS_MISSPELT)
+    return "AG" in stripped or "Tag" in stripped or "TAS" in stripped or "TGS" in stripped or "TABS" in stripped
 
 
 def _tags(text: str) -> list[str]:
@@ -211,5 +211,7 @@ def _clean_subject(subject: str) -> str:
     caption or action-request note run onto its end ("... Sensitive but Unclassified. Please ...") cut."""
     subject = _RE_MARKUP.sub("", subject)
     subject = " ".join(subject.split())
-    subject = _RE_SUBJECT_TAIL.sub("", subject)
+    folded = subject.lower()
+    if "sensitive but" in folded or "action request" in folded:
+        subject = _RE_SUBJECT_TAIL.sub("", subject)
     return _RE_SUBJECT_LEAD.sub("", subject)

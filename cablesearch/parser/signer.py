@@ -32,6 +32,8 @@ _RE_NAME_AFTER_TEXT = re.compile(
     rf"(?:[.!?\"”')\]#*]|X{{6,}}|OF \d{{3}}|\b(?:19|20)\d\d|(?i:END (?:OF )?TEXT|END COMMENT)\.?|MINIMIZE CONSIDERED\.?"
     rf"|UNQUOTE\.?)\s*((?:{_PARTICLE}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD})?{_SUFFIX}?)$")
 _TAIL = 160   # how much of the last line the name patterns read
+_NAME_REACH = 80
+_DEBRIS_LAST = frozenset(' "”.,\'\\\v\x0b#0123456789')   # last characters that may be debris after a name
 _RE_LEAD = re.compile(r"^(?:X{6,}\.?\s+|(?:CDA|Charge|CHARGE|Ambassador|AMBASSADOR|DCM)\s+)")
 # The embassy's "Visit our Classified Website" lines, which may end with the name.
 _RE_WEBSITE = re.compile(r"Classified Web ?Site|intelink|sgov|https?://|/wiki/|Portal:", re.I)
@@ -78,14 +80,17 @@ def _name_on(lines: list[str], k: int) -> tuple[str, str | None]:
     The patterns look at the end of the line only: the last line may be a whole reflowed paragraph."""
     last = lines[k].strip()
     cut = max(0, len(last) - _TAIL)
-    head, tail = last[:cut], _RE_TAIL_DEBRIS.sub("", last[cut:]).strip()
+    head, tail = last[:cut], last[cut:]
+    if tail[-1:] in _DEBRIS_LAST or "NNNN" in tail:
+        tail = _RE_TAIL_DEBRIS.sub("", tail).strip()
     lead = _RE_LEAD.match(tail) if not head else None
     if lead:
         tail = tail[lead.end():]
     if tail.endswith((" Jr", " Sr", " jr", " JR")) and last.endswith("."):
         tail += "."   # the suffix keeps its full stop
     clean = head + tail
-    if _RE_WEBSITE.search(tail):
+    if ("ite" in tail or "ITE" in tail or "/" in tail or "sgov" in tail or "intelink" in tail) \
+            and _RE_WEBSITE.search(tail):
         m = _RE_NAME_AFTER_WEBSITE.search(tail)
         if m and len(m.group(1)) >= 3 and _names_someone(m.group(1)):
             return _tidy(m.group(1)), (head + tail[:m.start(1)]).rstrip()
@@ -96,10 +101,12 @@ def _name_on(lines: list[str], k: int) -> tuple[str, str | None]:
         return _tidy(clean), None
     if last.endswith(("...", "…")):
         return "", None
-    m = _RE_NAME_AFTER_TEXT.search(tail) or _RE_DOUBLED_NAME.search(tail) \
-        or (None if stopped else _RE_CAPS_AFTER_PROSE.search(tail))
+    at = max(0, len(tail) - _NAME_REACH)   # a name and what comes before it fit in the last characters
+    end = tail[at:]
+    m = _RE_NAME_AFTER_TEXT.search(end) or _RE_DOUBLED_NAME.search(end) \
+        or (None if stopped else _RE_CAPS_AFTER_PROSE.search(end))
     if m and _names_someone(m.group(1)) and (_RE_ALL_CAPS_NAME.match(m.group(1)) or len(clean) > 30):
-        return _tidy(m.group(1)), (head + tail[:m.start(1)]).rstrip()
+        return _tidy(m.group(1)), (head + tail[:at + m.start(1)]).rstrip()
     return "", None
 
 
