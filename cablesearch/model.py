@@ -64,6 +64,7 @@ class Cable:
     paragraphs: tuple[Paragraph, ...] = ()
     to: tuple[Recipient, ...] = ()
     info: tuple[Recipient, ...] = ()
+    excluded: tuple[Recipient, ...] = ()     # XMT lines: posts a collective TO/INFO leaves out
     precedence: str = ""
     transmission_id: str = ""
     eo: str = ""                              # executive order, e.g. "12958"
@@ -92,7 +93,7 @@ class Cable:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; `created` in ISO 8601 with `Z`."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "raw"}
-        for key in ("references", "paragraphs", "to", "info", "disagreements"):
+        for key in ("references", "paragraphs", "to", "info", "excluded", "disagreements"):
             out[key] = [asdict(item) for item in out[key]]
         for key in ("captions", "tags"):
             out[key] = list(out[key])

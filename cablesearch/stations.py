@@ -45,6 +45,12 @@ STATION_ALIASES: dict[str, str] = {
     "USUNNY": "USUNNEWYORK",
     "USUNNEWYORKNY": "USUNNEWYORK",
     "UNVIE": "UNVIEVIENNA",
+    "VAT": "VATICAN",
+    "UNESCOPARIS": "UNESCOPARISFR",
+    "USUNESCO": "UNESCOPARISFR",
+    "USUNESCOPARIS": "UNESCOPARISFR",
+    "USMISSIONUNESCOPARIS": "UNESCOPARISFR",
+    "DUBAIRPO": "RPODUBAI",
     "USMISSIONUNVIEVIENNA": "UNVIEVIENNA",
     "USMISSIONUSNATO": "USNATO",
     "USMISSIONUSUNNEWYORK": "USUNNEWYORK",
@@ -161,9 +167,6 @@ FM_ORIGIN_NAMES: dict[str, str] = {
 }
 
 # Header field labels as cables spell them (longest first within each; matched as whole labels).
-TAGS_LABELS: tuple[str, ...] = ("TAGSS", "TAGS", "TAGE", "TAG", "Tags")      # then ":", "." or a space
-SUBJECT_LABELS: tuple[str, ...] = ("SUBJECT", "SUBJ", "Subject")           # "Subject:" only after an E.O. line
-REF_LABELS: tuple[str, ...] = ("REFERENCES", "REFERENCE", "REFTEL", "REFS", "REF", "Refs", "Ref")
 
 # Spelled-out classification banners -> the word.
 CLASSIFICATION_WORDS: dict[str, str] = {
@@ -192,14 +195,3 @@ PRECEDENCES: tuple[str, ...] = ("NIACT IMMEDIATE", "FLASH", "IMMEDIATE", "PRIORI
 
 MONTHS: dict[str, int] = {m: i for i, m in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
-
-# Words of a "Classified By" line that belong to the official's title, not the name.
-TITLE_WORDS: frozenset[str] = frozenset("""
-ambassador charge chargé d'affaires d'affaires, affaires a.i. ai deputy chief of mission dcm a/dcm
-acting political economic counselor counsellor polcouns econcouns polecon pol/econ pol/mil polmil
-econ pol officer section head director consul general cg principal officer po cda rso ds
-minister-counselor minister counselor, for affairs public diplomacy management regional security
-mission secretary assistant under and the political-military polmiloff poloff econoff
-external internal unit coordinator senior advisor adviser attache attaché defense
-charg chief, officer, pao ico cons usun us u.s. permanent representative alternate
-""".split())

@@ -193,9 +193,9 @@ def test_00HARARE5461_page_header_inside_the_ref_line_is_dropped():
     assert [(r.id, r.text) for r in c.references] == [("00HARARE5346", "HARARE 5346")]
 
 
-def test_04BRUSSELS4944_ref_list_cut_short_by_the_site_stops_at_the_dots():
+def test_04BRUSSELS4944_ref_list_cut_short_by_the_site_gives_way_to_the_cables_own():
     c = cable("04BRUSSELS4944")
-    assert [r.id for r in c.references] == ["04STATE244333"]
+    assert [r.id for r in c.references] == ["04STATE244333", "04USEUBRUSSELS4936"]
     assert all("11/19/2004" not in r.text for r in c.references)
 
 

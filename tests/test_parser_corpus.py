@@ -25,7 +25,10 @@ pytestmark = pytest.mark.skipif(not (CORPUS / "cables").is_dir(),
 
 # The site ran the next header line into long page titles ("... SUMMIT REF: A. BAKU 12"); the
 # comparison cuts the manifest's subject there. Leading "(" and quotes the site dropped are ignored.
-_SITE_SUBJECT_RUN_ON = re.compile(r"REFS?:|Classified By|CLASSIFIED BY|\sREF:?\s")
+# What the site's subject runs on into (the parser cuts it, issue 13): REF lists, the Classified-by
+# line, a handling caption ("Sensitive but Unclassified. Please handle accordingly.").
+_SITE_SUBJECT_RUN_ON = re.compile(
+    r"REFS?:|Refs?:|REFTELS?:|Ref\(s\):|Classified By|CLASSIFIED BY|\sREF:?\s|(?i:\s[-;,.]?\s*sensitive but unclassified)")
 
 
 @pytest.fixture(scope="module")
@@ -181,9 +184,9 @@ def test_classification_agrees(corpus, record_property):
 
 
 def _tags_match(site: list[str], ours: tuple[str, ...]) -> bool:
-    """As sets, with our multi-word tags split as the site splits them; the site linked only the first
-    line of a TAGS list that wraps, so its list may also be the start of ours."""
-    words = [w for t in ours for w in t.split()]
+    """As sets, with our multi-word and person tags ("RICE, CONDOLEEZZA") split as the site splits them;
+    the site linked only the first line of a TAGS list that wraps, so its list may also be the start of ours."""
+    words = [w for t in ours for w in t.replace(",", " ").split()]
     site_unique = list(dict.fromkeys(site))
     return set(words) == set(site) or set(ours) == set(site) or words[:len(site_unique)] == site_unique
 
