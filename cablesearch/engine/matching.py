@@ -361,9 +361,9 @@ def _near(lists: list[TermPostings], candidates: np.ndarray, slop: int) -> tuple
 
 def _holds_at(postings: TermPostings, docs: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """For each (docnum, position) probe, sorted: does the term stand there? (The probed
-    documents must hold the term.) Each probe is found by binary search within its document's
-    positions, all probes at once; where the term has no more positions in the probed documents
-    than there are probes, they are read and the probes looked up among them (measured faster)."""
+    documents must hold the term.) Where the term has fewer positions in the probed documents than
+    probes times search steps, they are read and the probes looked up among them; else each probe
+    is found by binary search within its document's positions, all probes at once."""
     at = np.searchsorted(postings.docs, docs)
     lo = postings.starts[at].astype(np.int64)
     hi = postings.ends[at].astype(np.int64)
@@ -372,7 +372,7 @@ def _holds_at(postings: TermPostings, docs: np.ndarray, positions: np.ndarray) -
     steps = int(np.max(hi - lo)).bit_length()
     unique_at = at[np.concatenate(([True], at[1:] != at[:-1]))]  # probes come sorted by document
     to_read = int(np.sum(postings.ends[unique_at].astype(np.int64) - postings.starts[unique_at]))
-    if to_read <= len(lo):
+    if to_read <= steps * len(lo):
         within = np.zeros(len(postings.docs), bool)
         within[unique_at] = True
         word_docs, word_positions = _gather_postings(postings, np.flatnonzero(within))
