@@ -157,27 +157,21 @@ class CableSearcher:
         if not top:
             return []
         terms = _text_terms(q, searcher.reader(), expansions)
-        docs = {docnum: self._record_at(parts, docnum) for _, docnum in top}
+        located = {docnum: _locate([(p.base, p.state) for p in parts], docnum) for _, docnum in top}
+        docs = {docnum: decode_record(state.record(local)) for docnum, (state, local) in located.items()}
         exact = {}
         if any(isinstance(node, SameParagraph) for node in walk(q)):
             exact = paragraphs_of_hits(q, parts, list(docs))
             if exact is None:
                 exact = matched_paragraphs(q, searcher, list(docs))
         hits = []
-        bases = [p.base for p in parts]
         for rank, (score, docnum) in enumerate(top, start=offset + 1):
             record = docs[docnum]
-            part = parts[bisect_right(bases, docnum) - 1]
-            counts = paragraph_counts(part.state, docnum - part.base, terms["body"] | terms["para"])
+            counts = paragraph_counts(*located[docnum], terms["body"] | terms["para"])
             snippets = hit_snippets(record, terms["body"], terms["subject"], exact.get(docnum, ()),
                                     terms["para"], counts)
             hits.append(_hit(record, rank, float(score) if scored else 0.0, snippets))
         return hits
-
-    def _record_at(self, parts, docnum: int) -> dict[str, Any]:
-        """The stored record of (top-level) document `docnum`."""
-        part = parts[bisect_right([p.base for p in parts], docnum) - 1]
-        return decode_record(part.state.record(docnum - part.base))
 
     def get(self, reference_id: str) -> Cable | None:
         """The cable with this reference id, exactly as indexed, or None."""
@@ -192,9 +186,9 @@ class CableSearcher:
                     for rid in dict.fromkeys((reference_id, reference_id.upper())):
                         docnum = searcher.document_number(**{field: rid})
                         if docnum is not None:
-                            segments = self._segments(searcher)
-                            leaf, base, state = segments[bisect_right([b for _, b, _ in segments], docnum) - 1]
-                            return decode_record(state.record(docnum - base))
+                            segments = [(base, state) for _, base, state in self._segments(searcher)]
+                            state, local = _locate(segments, docnum)
+                            return decode_record(state.record(local))
                 return None
             return retry(find)
 
@@ -262,6 +256,13 @@ class CableSearcher:
                                   size_bytes=sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()),
                                   segments=len(self._segments(searcher)))
             return retry(compute)
+
+
+def _locate(segments: list[tuple[int, SegmentState]], docnum: int) -> tuple[SegmentState, int]:
+    """The segment (given as docnum offset, state) holding top-level document `docnum`, and its
+    docnum there."""
+    base, state = segments[bisect_right([b for b, _ in segments], docnum) - 1]
+    return state, docnum - base
 
 
 def _with_archive_ids(q: wq.Query) -> wq.Query:

@@ -83,7 +83,7 @@ def match_segment(q: wq.Query, searcher, state: SegmentState, *, scored: bool,
                               scorers=scorers).run(q)
         except Unsupported:
             pass
-    from ..matching import SegmentQuery  # the matchers' path: old segments, phrases with slop
+    from ..matching import SegmentQuery  # the matchers' path: segments without arrays, unknown query types
     count = state.reader.doc_count_all()
     mask = np.zeros(count, bool)
     query = SegmentQuery(q, searcher)
