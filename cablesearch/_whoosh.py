@@ -42,6 +42,7 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
 from .engine.postings import ALIGNMENT, SUFFIX as POSTINGS_SUFFIX, PostingsFile
+from .fields import ArrayPositions, keeps_positions
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 
@@ -273,9 +274,10 @@ def _column_bytes(column, count: int) -> list[bytes]:
     return [column[docnum] for docnum in range(count)]
 
 
-def positional_fields(schema) -> list[str]:
-    """The fields whose postings keep positions (phrases, para:)."""
-    return [name for name, field in schema.items() if field.format and field.format.supports("positions")]
+def positional_fields(schema) -> dict[str, bool]:
+    """The fields whose postings keep positions (phrases, para:), each True where only the arrays
+    keep them (see PostingsFile)."""
+    return {name: isinstance(field.format, ArrayPositions) for name, field in schema.items() if keeps_positions(field)}
 
 
 def numeric_column(reader, name: str) -> list | array:

@@ -150,6 +150,7 @@ def all_field_names() -> list[str]:
 # at positions of one paragraph (query/paragraph.py); a phrase never runs across two paragraphs.
 
 import re  # noqa: E402
+from array import array  # noqa: E402
 from operator import sub  # noqa: E402
 from itertools import accumulate  # noqa: E402
 from pickle import dumps, loads  # noqa: E402
@@ -171,15 +172,48 @@ def paragraph_of(position: int) -> int:
     return position >> PARAGRAPH_SHIFT
 
 
+class ArrayPositions(formats.Format):
+    """Whoosh keeps each posting's weight (frequency x boost) and no value: the positions go to the
+    postings arrays alone (engine/postings.py), where phrases and para:(...) read them.
+
+    Whoosh's own copy (a pickle per posting) was a third of the index and a fifth of its build.
+    While a segment is written, a posting's value is its positions as native uint32s, which
+    PostingsFile.tee reads; Whoosh's writer drops values of this format (posting_size 0).
+    """
+    posting_size = 0
+
+    def __init__(self, field_boost: float = 1.0, **options):
+        self.field_boost = field_boost
+        self.options = options
+
+
+def keeps_positions(field_type: wf.FieldType) -> bool:
+    """Whether a field's postings have positions (in the arrays, or in Whoosh's postings as indexes
+    written before the arrays held them)."""
+    fmt = field_type.format
+    return fmt is not None and (isinstance(fmt, ArrayPositions) or fmt.supports("positions"))
+
+
+def encode_positions(fmt: formats.Format, positions: list[int]) -> bytes:
+    """A posting's value as the pool carries it: Whoosh's Positions encoding, or ArrayPositions'."""
+    if isinstance(fmt, ArrayPositions):
+        return array("I", positions).tobytes()
+    return pack_uint(len(positions)) + dumps([positions[0], *map(sub, positions[1:], positions)], 2)
+
+
 class CableText(wf.TEXT):
     """A TEXT field indexed without Whoosh's per-token objects (about 3x faster to index).
 
     The terms and positions are those of TEXT_ANALYZER, which queries keep using; a value may be
-    a list of paragraphs, each starting at the next multiple of PARAGRAPH_GAP.
+    a list of paragraphs, each starting at the next multiple of PARAGRAPH_GAP. With
+    whoosh_positions, Whoosh's postings keep the positions too (tests check the arrays against
+    Whoosh's matchers on such an index).
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, whoosh_positions: bool = False, **kwargs):
         super().__init__(analyzer=TEXT_ANALYZER, **kwargs)
+        if not whoosh_positions:
+            self.format = ArrayPositions(field_boost=self.format.field_boost)
 
     def index(self, value, **kwargs):
         paragraphs = [value] if isinstance(value, str) else value
@@ -193,15 +227,15 @@ class CableText(wf.TEXT):
                     positions[term] = [min(base + offset, last)]
                 else:
                     at.append(min(base + offset, last))
-        return _postings(positions, self.format.field_boost)
+        return _postings(positions, self.format)
 
 
 class ParagraphMarkings(wf.FieldType):
     """Each paragraph's markings ("s/nf" and its base "s") and ANY_PARAGRAPH, at the paragraph's first
     position. The value is a list with one entry per paragraph: its markings, or () for none."""
 
-    def __init__(self):
-        self.format = formats.Positions()
+    def __init__(self, whoosh_positions: bool = False):
+        self.format = formats.Positions() if whoosh_positions else ArrayPositions()
         self.analyzer = None
         self.scorable = self.stored = self.unique = False
         self.column_type = None
@@ -211,7 +245,7 @@ class ParagraphMarkings(wf.FieldType):
         for number, markings in enumerate(value):
             for term in (ANY_PARAGRAPH, *markings):
                 positions.setdefault(term.lower(), []).append(number << PARAGRAPH_SHIFT)
-        return _postings(positions, 1.0)
+        return _postings(positions, self.format)
 
     def to_bytes(self, value):
         return value if isinstance(value, bytes) else value.encode("utf-8")
@@ -252,22 +286,24 @@ def decode_positions(value: bytes) -> list[int]:
     return list(accumulate(loads(value[_UINT_SIZE:] if value.endswith(b".") else value[_UINT_SIZE:] + b".")))
 
 
-def _postings(positions: dict[str, list[int]], boost: float) -> list[tuple[bytes, int, float, bytes]]:
-    """(term, frequency, weight, encoded positions) per term, as Whoosh's Positions format makes them."""
+def _postings(positions: dict[str, list[int]], fmt: formats.Format) -> list[tuple[bytes, int, float, bytes]]:
+    """(term, frequency, weight, encoded positions) per term, as the field's format takes them."""
     out = []
+    boost = fmt.field_boost
+    one_position = _ONE_POSITION.setdefault(type(fmt), {})
     for term, at in positions.items():
         n = len(at)
         if n == 1:
-            value = _ONE_POSITION.get(at[0])
+            value = one_position.get(at[0])
             if value is None:
-                value = _ONE_POSITION[at[0]] = pack_uint(1) + dumps(at, 2)
+                value = one_position[at[0]] = encode_positions(fmt, at)
         else:
-            value = pack_uint(n) + dumps([at[0], *map(sub, at[1:], at)], 2)
+            value = encode_positions(fmt, at)
         out.append((term.encode("utf-8"), n, n * boost, value))
     return out
 
 
-_ONE_POSITION: dict[int, bytes] = {}  # the encoding of a term at one position, by position
+_ONE_POSITION: dict[type, dict[int, bytes]] = {}  # per format, a term's value at one position, by position
 
 
 
@@ -301,37 +337,38 @@ def facet_column(name: str) -> str:
     return f"facet_{name}"
 
 
-def _whoosh_type(f: Field) -> wf.FieldType | None:
+def _whoosh_type(f: Field, whoosh_positions: bool = False) -> wf.FieldType | None:
     if f.kind is Kind.ID:
         return wf.ID(stored=True, unique=True)
     if f.kind in (Kind.KEYWORD, Kind.LEVEL):
         return wf.KEYWORD(stored=f.stored, lowercase=True, commas=True)
     if f.kind is Kind.TEXT:
-        return CableText(stored=f.stored, field_boost=f.boost)
+        return CableText(whoosh_positions, stored=f.stored, field_boost=f.boost)
     if f.kind is Kind.DATE:
         return wf.DATETIME(stored=True, sortable=True)
     return None  # query-only kinds have no field of their own
 
 
-def build_schema() -> wf.Schema:
+def build_schema(whoosh_positions: bool = False) -> wf.Schema:
     """The index schema: one Whoosh field per table row, plus date keys, paragraph markings and columns.
 
     The whole cable (to_dict + raw, compressed JSON) is kept in the `record` column, so stored
-    fields stay small and `get(id)` returns exactly what was indexed.
+    fields stay small and `get(id)` returns exactly what was indexed. Positions are kept in the
+    postings arrays only, unless `whoosh_positions` (see CableText).
     """
     schema = wf.Schema(
         year=wf.ID, month=wf.ID, day=wf.ID,  # "2007", "2007-05", "2007-05-16"
         class_level=wf.ID(stored=True),    # "0" (UNCLASSIFIED) .. "3" (TOP SECRET)
         content_hash=wf.STORED,            # to skip unchanged cables when re-indexing
         archive_id=wf.ID,                  # the archive's malformed id where the text repaired it (id: finds both)
-        marking=ParagraphMarkings(),
-        record=wf.COLUMN(columns.CompressedBytesColumn()),
+        marking=ParagraphMarkings(whoosh_positions),
+        record=wf.COLUMN(columns.CompressedBytesColumn(level=6)),  # 8% smaller than its default 3, as fast to read
         # The date as negated seconds since the epoch: sorting on it ascending is newest first
         # with undated cables last (the DATETIME column puts them last only in ascending order).
         newest_first=wf.COLUMN(columns.NumericColumn("q", default=2**63 - 1)),
     )
     for f in FIELDS:
-        field_type = _whoosh_type(f)
+        field_type = _whoosh_type(f, whoosh_positions)
         if field_type is not None:
             schema.add(f.name, field_type)
     for name in FACETS:

@@ -32,10 +32,11 @@ from .results import IndexProgress, IndexSummary
 
 LOCK_FILE = "cablesearch.lock"          # held (flock) by the writing process; holds its pid and start time
 REJECTED_LOG = "rejected.log"           # rejected inputs and reasons, appended per run
-# Cables per commit. Each commit adds one segment per writing process, and every search pays a little
-# per segment, so a bulk build wants few, large segments: 50,000 gives 10 for the 251,287 cables.
+# Cables per commit. Each commit adds one segment per writing process, and every search pays per
+# segment (a term is looked up, scored and masked in each), so a bulk build wants few, large segments:
+# 250,000 gives 2 large ones (and 2 small) for the 251,287 cables on 2 cores, where 50,000 gave 13.
 # A killed build keeps the last commit (a rerun skips what it holds).
-DEFAULT_BATCH_SIZE = 50_000
+DEFAULT_BATCH_SIZE = 250_000
 MERGE_BELOW = 2_000                     # segments this small merge in tens (merge_small_segments)
 DEFAULT_LOCK_TIMEOUT = 10.0             # seconds a second writer waits for the lock
 SMALL_BATCH = 200                       # batches with fewer cables are written in-process

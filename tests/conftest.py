@@ -22,19 +22,44 @@ class RealCorpus:
         return {c.reference_id: c for c in self.cables}
 
 
-@pytest.fixture(scope="session")
-def real_corpus(tmp_path_factory) -> RealCorpus:
-    """The whole real corpus indexed with both cores (built once: it takes a minute or two)."""
+def create_reference_index(path: Path):
+    """An empty index whose Whoosh postings keep the positions too (build_schema(whoosh_positions=True)),
+    as indexes did before the postings arrays: Whoosh's own matchers can run its phrases and
+    para:(...), the reference the array engine is checked against."""
+    from cablesearch import CableIndex
+    from cablesearch._whoosh import INDEX_NAME, storage
+    from cablesearch.fields import build_schema
+    path.mkdir(parents=True)
+    storage(path).create_index(build_schema(whoosh_positions=True), indexname=INDEX_NAME)
+    return CableIndex.open(path)
+
+
+def _real_corpus(tmp_path_factory, name: str, create) -> RealCorpus:
     if not CABLES_DIR.is_dir():
         pytest.skip(f"the real corpus folder {CABLES_DIR} is absent")
-    from cablesearch import CableIndex
     from cablesearch.model import Cable
     from cablesearch.readers import read_cables
     items = list(read_cables([CABLES_DIR]))
-    index = CableIndex.create(tmp_path_factory.mktemp("real-corpus") / "index")
+    index = create(tmp_path_factory.mktemp(name) / "index")
     summary = index.add(items, procs=2)
-    yield RealCorpus(index, items, [c for c in items if isinstance(c, Cable)], summary)
-    index.close()
+    return RealCorpus(index, items, [c for c in items if isinstance(c, Cable)], summary)
+
+
+@pytest.fixture(scope="session")
+def real_corpus(tmp_path_factory) -> RealCorpus:
+    """The whole real corpus indexed with both cores (built once: it takes a minute or two)."""
+    from cablesearch import CableIndex
+    corpus = _real_corpus(tmp_path_factory, "real-corpus", CableIndex.create)
+    yield corpus
+    corpus.index.close()
+
+
+@pytest.fixture(scope="session")
+def reference_corpus(tmp_path_factory) -> RealCorpus:
+    """The real corpus indexed as `real_corpus` is, with Whoosh's postings keeping positions too."""
+    corpus = _real_corpus(tmp_path_factory, "reference-corpus", create_reference_index)
+    yield corpus
+    corpus.index.close()
 
 
 # --- shared by the CLI and REPL tests: the fixture cables, their index, isolated user folders ----
@@ -59,6 +84,15 @@ def small_index(tmp_path_factory, fixture_cables) -> Path:
     from cablesearch import CableIndex
     path = tmp_path_factory.mktemp("small-index") / "index"
     with CableIndex.create(path) as index:
+        index.add(fixture_cables, procs=1)
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_small_index(tmp_path_factory, fixture_cables) -> Path:
+    """`small_index` with Whoosh's postings keeping positions too (see create_reference_index)."""
+    path = tmp_path_factory.mktemp("reference-small-index") / "index"
+    with create_reference_index(path) as index:
         index.add(fixture_cables, procs=1)
     return path
 

@@ -49,13 +49,29 @@ def check_postings_equal_whoosh(index: CableIndex, per_field: int) -> int:
     return checked
 
 
-def test_postings_file_equals_whoosh_postings_on_the_fixtures(small_index):
-    with CableIndex.open(small_index) as index:
-        assert check_postings_equal_whoosh(index, per_field=100_000) > 500
+def test_postings_file_equals_whoosh_postings_on_the_fixtures(small_index, reference_small_index):
+    """Docnums and weights against the usual index's Whoosh postings; positions too against a
+    reference index, whose Whoosh postings keep them."""
+    for path in (small_index, reference_small_index):
+        with CableIndex.open(path) as index:
+            assert check_postings_equal_whoosh(index, per_field=100_000) > 500
 
 
-def test_postings_file_equals_whoosh_postings_on_the_real_corpus(real_corpus):
-    assert check_postings_equal_whoosh(real_corpus.index, per_field=1500) > 5000
+def test_postings_file_equals_whoosh_postings_on_the_real_corpus(real_corpus, reference_corpus):
+    for corpus in (real_corpus, reference_corpus):
+        assert check_postings_equal_whoosh(corpus.index, per_field=1500) > 5000
+
+
+def test_the_postings_files_of_the_index_and_the_reference_are_equal(small_index, reference_small_index):
+    """The positions the index keeps only in its arrays are those Whoosh keeps in a reference index
+    (both written from the same cables in one process, so docnums agree)."""
+    with CableIndex.open(small_index) as index, CableIndex.open(reference_small_index) as reference:
+        ours, theirs = segments(index), segments(reference)
+        assert len(ours) == len(theirs)
+        for (_, a), (_, b) in zip(ours, theirs):
+            assert a.arrays.postings.term_count == b.arrays.postings.term_count > 500
+            for name in ("keys", "key_starts", "post_starts", "pos_starts", "docs", "ends", "positions"):
+                assert np.array_equal(a.arrays.postings._arrays[name], b.arrays.postings._arrays[name]), name
 
 
 @pytest.mark.parametrize("term, distance", [("lukashenka", 1), ("ahmadinejad", 2), ("iran", 1), ("medvedev", 2),
@@ -87,17 +103,17 @@ def test_facet_codes_in_the_postings_file_equal_the_columns(real_corpus):
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_segments_without_postings_files_search_alike(small_index, text):
-    """An index written before the postings files (or a query the arrays cannot evaluate) goes
+def test_segments_without_postings_files_search_alike(reference_small_index, text):
+    """An index written before the postings files (Whoosh's postings kept the positions then) goes
     through Whoosh's matchers and gives the same page, snippets included (which the arrays rank
     by the positions of the hit's words, the matchers' path by analysing its paragraphs)."""
-    check_without_arrays(small_index, text)
+    check_without_arrays(reference_small_index, text)
 
 
 @pytest.mark.parametrize("text", ["Russia Ukraine gas", '"human rights" Belarus', "para:(Iran nuclear)",
                                   "terror*", "Lukashenka~1", "tag:PHUM"])
-def test_segments_without_postings_files_search_alike_on_the_real_corpus(real_corpus, text):
-    check_without_arrays(real_corpus.index.path, text)
+def test_segments_without_postings_files_search_alike_on_the_real_corpus(reference_corpus, text):
+    check_without_arrays(reference_corpus.index.path, text)
 
 
 def check_without_arrays(path, text: str) -> None:

@@ -6,12 +6,13 @@ what queries use), not through the indexer under test.
 """
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from cablesearch.fields import TEXT_ANALYZER, CableText, analyse_words, paragraph_of, paragraph_texts
+from cablesearch.fields import TEXT_ANALYZER, CableText, analyse_words, keeps_positions, paragraph_of, paragraph_texts
 from cablesearch.model import Cable
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -29,12 +30,20 @@ def test_fast_terms_equal_the_analyzers_for_any_text(text):
     assert analyse_words(text) == analyzer_terms(text)
 
 
-def test_paragraphs_start_at_their_own_range_of_positions():
-    postings = {term.decode(): CableText().format.decode_positions(value)
-                for term, _, _, value in CableText().index(["Belarus and Minsk.", "Minsk again"])}
+@pytest.mark.parametrize("whoosh_positions", [False, True])
+def test_paragraphs_start_at_their_own_range_of_positions(whoosh_positions):
+    field = CableText(whoosh_positions)
+    decode = field.format.decode_positions if whoosh_positions else (lambda value: array("I", value).tolist())
+    postings = {term.decode(): decode(value) for term, _, _, value in field.index(["Belarus and Minsk.", "Minsk again"])}
     assert [paragraph_of(p) for p in postings["minsk"]] == [0, 1]
     assert postings["belaru"] == [0]
     assert postings["again"] == [(1 << 20) + 1]
+
+
+def test_whoosh_postings_keep_no_positions_unless_asked():
+    assert not CableText().format.supports("positions") and keeps_positions(CableText())
+    assert CableText(whoosh_positions=True).format.supports("positions")
+    assert CableText().format.fixed_value_size() == 0  # Whoosh's writer stores no value per posting
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
-from ..fields import ANY_PARAGRAPH, PARAGRAPH_SHIFT
+from ..fields import ANY_PARAGRAPH, PARAGRAPH_SHIFT, keeps_positions
 from ..query.paragraph import SameParagraph, paragraph_candidates
 from .postings import EMPTY_TERM, SegmentPostings, TermPostings
 from .scoring import Unsupported, term_scores
@@ -128,7 +128,7 @@ class ArrayQuery:
         return self.segment.postings.term(fieldname, text)
 
     def _positional(self, fieldname: str) -> bool:
-        return fieldname in self._schema and self._schema[fieldname].format.supports("positions")
+        return fieldname in self._schema and keeps_positions(self._schema[fieldname])
 
     def _term_scores(self, fieldname: str, text, postings: TermPostings) -> np.ndarray:
         """Dense scores of one term (zero where it does not match)."""

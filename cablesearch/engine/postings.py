@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 from pickle import loads
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import numpy as np
 
@@ -57,9 +57,11 @@ class PostingsFile:
 
     _SPILLED = {"docs": "I", "ends": "I", "positions": "I"}
 
-    def __init__(self, folder: str | Path, segment_id: str, positional: Iterable[str], boosts: dict[str, float]):
+    def __init__(self, folder: str | Path, segment_id: str, positional: dict[str, bool], boosts: dict[str, float]):
+        """`positional`: the fields whose postings carry positions, each True where the values are
+        native uint32 positions (fields.ArrayPositions), False where Whoosh's pickled Positions."""
         self.path = postings_path(folder, segment_id)
-        self._positional = frozenset(positional)
+        self._positional = positional
         self._boosts = boosts
         self._tmp = self.path.with_name(self.path.name + ".tmp")
         self._spill = {name: open(f"{self._tmp}.{name}", "wb") for name in self._SPILLED}
@@ -72,7 +74,7 @@ class PostingsFile:
         held = self._held
         docs, ends, positions = held["docs"], held["ends"], held["positions"]
         field = text = None
-        positional = False
+        positional = native = False
         boost = 1.0
         n_posts = n_pos = term_count = 0
         for item in postings:
@@ -82,10 +84,16 @@ class PostingsFile:
                     self._end_term(field, text, n_posts, n_pos)
                 field, text, term_count = fieldname, btext, 0
                 positional = fieldname in self._positional
+                native = self._positional.get(fieldname, False)
                 boost = self._boosts.get(fieldname, 1.0)
             docs.append(docnum)
             n_posts += 1
-            if positional:
+            if native:
+                before = len(positions)
+                positions.frombytes(value)
+                n_pos += len(positions) - before
+                term_count += len(positions) - before
+            elif positional:
                 found = loads(value[_UINT_SIZE:] if value.endswith(b".") else value[_UINT_SIZE:] + b".") if value else ()
                 positions.extend(accumulate(found))
                 term_count += len(found)
