@@ -351,14 +351,18 @@ def bench_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     query_index = work / f"index-{tag}-p{args.build_procs[0]}" if args.build_procs else None
     for procs in args.build_procs:  # empty: measure only the baselines
         index = work / f"index-{tag}-p{procs}"
-        r = attempt(f"cablesearch build procs={procs}", lambda: measured(
-            child("_build-cablesearch", str(csv_path), str(index), str(procs)),
-            label=f"cablesearch build {size} procs={procs}"))
-        if r is not None:
-            r["index_mb"] = disk_size_mb(index)
-            r["cables_per_s"] = r["output"]["added"] / r["wall_s"]
-            builds[str(procs)] = r
-        if index == query_index and r is not None:
+        if args.reuse_index and index.exists():
+            log(f"cablesearch build {size} procs={procs}: reusing {index} (its build figures stay)")
+            r: dict[str, Any] | None = {}
+        else:
+            r = attempt(f"cablesearch build procs={procs}", lambda: measured(
+                child("_build-cablesearch", str(csv_path), str(index), str(procs)),
+                label=f"cablesearch build {size} procs={procs}"))
+            if r is not None:
+                r["index_mb"] = disk_size_mb(index)
+                r["cables_per_s"] = r["output"]["added"] / r["wall_s"]
+                builds[str(procs)] = r
+        if index == query_index and r is not None and not args.build_only:
             q = attempt("cablesearch queries", lambda: measured(
                 child("_queries", "cablesearch", str(query_index), str(QUERIES), str(args.repeat)),
                 label=f"cablesearch queries {size}"))
@@ -898,6 +902,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cli", action="store_true", help="skip the one-shot/keystroke figures")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse baseline indexes and parsed records already in WORKDIR (their build figures stay)")
+    ap.add_argument("--reuse-index", action="store_true",
+                    help="query the cablesearch index already in WORKDIR instead of building it (its build figures stay)")
+    ap.add_argument("--build-only", action="store_true",
+                    help="build the cablesearch index and record its figures; time no queries")
     ap.add_argument("--clean", action="store_true", help="delete this size's indexes and text files afterwards")
     ap.add_argument("--report", type=Path, default=REPORT, help=f"where to write the report (default {REPORT.name})")
     ap.add_argument("--report-only", action="store_true", help="rewrite the report from saved results")
