@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from . import _deferred  # noqa: F401 - first: Whoosh imported without modules it never uses here
 from whoosh import index as whoosh_index
 
 from ._whoosh import INDEX_NAME, open_whoosh, retry, storage
