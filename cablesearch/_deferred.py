@@ -1,4 +1,4 @@
-"""Importing Whoosh without three modules that searching never uses (a quicker one-shot start).
+"""Importing Whoosh without four modules that searching never uses (a quicker one-shot start).
 
 Importing this module imports Whoosh's modules that import them, while stand-ins for them are in
 `sys.modules`; the stand-ins are removed straight after, so any later import gets the real module.
@@ -8,6 +8,8 @@ Imported first by the modules of this package that import Whoosh (index.py, fiel
   and socket; Whoosh calls it only to download data files.
 - whoosh.reading uses the cached_property package, which imports asyncio (29 modules) to ask
   `asyncio.iscoroutinefunction` of each property it caches.
+- whoosh.compat imports `escape` from html, whose package loads the table of HTML entities; it is
+  used only by Whoosh's highlighter.
 - whoosh.query.terms imports `variations` from whoosh.lang.morph_en, a table of English word
   forms compiled into regular expressions as it loads, for the Variations query, never used here.
 
@@ -72,5 +74,6 @@ _import_with_stand_ins(
     ["whoosh.compat", "cached_property", "whoosh.query"],
     {"urllib.request": {"urlretrieve": _forward("urllib.request", "urlretrieve")},
      "asyncio": {"iscoroutinefunction": _iscoroutinefunction},
-     "whoosh.lang.morph_en": {"variations": _forward("whoosh.lang.morph_en", "variations")}},
+     "whoosh.lang.morph_en": {"variations": _forward("whoosh.lang.morph_en", "variations")},
+     "html": {"escape": _forward("html", "escape")}},
 )
