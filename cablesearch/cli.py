@@ -473,8 +473,17 @@ def _report_internal_error(error: BaseException) -> None:
           f"(cablesearch {__version__}, Python {sys.version.split()[0]})", file=sys.stderr)
 
 
+def _one_blas_thread() -> None:
+    """Ask NumPy's OpenBLAS for one thread (unless the user set a number). Loading it starts a
+    thread per core that spins while it waits for work, taking CPU from the start-up of a one-shot
+    command on a busy machine (tens of ms); cablesearch does no linear algebra. Only effective
+    before NumPy is imported, so main() calls it first."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (the console script exits with it)."""
+    _one_blas_thread()
     parser = build_parser()
     argv = _query_argv(sys.argv[1:] if argv is None else list(argv), parser.query_parsers)
     try:

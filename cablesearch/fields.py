@@ -155,6 +155,7 @@ from operator import sub  # noqa: E402
 from itertools import accumulate  # noqa: E402
 from pickle import dumps, loads  # noqa: E402
 
+from . import _deferred  # noqa: E402,F401 - first: Whoosh imported without modules it never uses here
 from whoosh import columns, fields as wf, formats  # noqa: E402
 from whoosh.analysis import StemmingAnalyzer  # noqa: E402
 from whoosh.lang.porter import stem  # noqa: E402

@@ -13,8 +13,9 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from . import _deferred  # noqa: F401 - first: Whoosh imported without modules it never uses here
 from whoosh import index as whoosh_index
 
 from ._whoosh import INDEX_NAME, open_whoosh, retry, storage
@@ -22,13 +23,16 @@ from .errors import (CablesearchError, IndexExistsError, IndexFormatError, Index
                      IndexLockedError, IndexNotFoundError, IndexPathError, IndexWriteError, InvalidSearchError)
 from .fields import build_schema
 from .model import Cable
-from .results import (DEFAULT_FACETS, SORTS, Citation, CitationGraph, Hit, IndexProgress, IndexStats,  # noqa: F401
-                      IndexSummary, Results, Similar, Thread)
+from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexProgress, IndexStats, IndexSummary,  # noqa: F401
+                      Results)
 from .searching import CableSearcher
 from .writing import (DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TIMEOUT, LOCK_FILE, REJECTED_LOG, CableWriter,  # noqa: F401
                       _WriterLock, default_procs, estimate_inputs)
 # SORTS and DEFAULT_FACETS are defined in results.py, which imports no Whoosh, so the CLI can read
 # them at start-up; `from cablesearch.index import SORTS` works as well.
+
+if TYPE_CHECKING:  # story.py's results, created only when a story is followed
+    from .story_results import CitationGraph, Similar, Thread
 
 
 class CableIndex:

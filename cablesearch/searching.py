@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index, query as wq
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
+from . import _whoosh_reading  # noqa: F401 - Whoosh's term dictionaries opened with fewer reads
 from ._whoosh import LengthsInMemory, retry
 from .engine.facets import Vocabulary
 from .engine.search import (SegmentMatches, SegmentState, count_facets, match_segment, paragraph_counts,

@@ -17,8 +17,9 @@ from whoosh import query as wq
 
 from .errors import CablesearchError
 from .fields import FIELDS, analyse_words, keyword_value, paragraph_texts
-from .results import (DIRECTIONS, SNIPPET_CONTEXT, CitationGraph, GraphEdge, GraphNode, Similar, SimilarHit,
-                      SimilarTerm, Snippet, Thread, ThreadEntry, ThreadLink, _snippet)
+from .results import DIRECTIONS, SNIPPET_CONTEXT, Snippet, _snippet
+from .story_results import (CitationGraph, GraphEdge, GraphNode, Similar, SimilarHit, SimilarTerm, Thread, ThreadEntry,
+                            ThreadLink)
 
 if TYPE_CHECKING:
     from .index import CableIndex

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from functools import lru_cache
-from importlib.resources import files
+from importlib import import_module
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,6 +38,13 @@ class Token(NamedTuple):
 
 def grammar_text() -> str:
     """The grammar source, read from the installed package."""
+    # From the package's folder where it is one: importing importlib.resources (with zipfile)
+    # is a few ms of a one-shot query. importlib.resources reads it from anywhere else (a zip).
+    package = import_module("cablesearch.grammar")
+    path = Path(package.__file__).with_name(GRAMMAR_FILE) if getattr(package, "__file__", None) else None
+    if path is not None and path.is_file():
+        return path.read_text(encoding="utf-8")
+    from importlib.resources import files
     return files("cablesearch.grammar").joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
