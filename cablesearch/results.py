@@ -143,8 +143,7 @@ def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
     """The best excerpt of `text` around the words whose analysed form is in `terms`, else None."""
     if not terms or not text:
         return None
-    lowered = text.lower()  # stemming changes only word endings: skip texts without any stem's start
-    if not any(term[:3] in lowered for term in terms):
+    if not _may_hold(text, terms):
         return None
     best = None
     for fragment in _fragments(text, terms):
@@ -157,12 +156,19 @@ def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
     return _snippet(text, start, end, [(s, e) for s, e, _ in matches], paragraph, marking)
 
 
+def _may_hold(text: str, terms: frozenset[str]) -> bool:
+    """False where no word of `text` can have its analysed form in `terms`. Porter stemming changes
+    at most the last two letters of what it keeps ("days" -> "dai", "sensibility" -> "sensibl"), so
+    a word holding a stem holds the stem's start up to those two letters."""
+    lowered = text.lower()
+    return any(term[:min(3, len(term) - 2)] in lowered for term in terms)
+
+
 def _count_matches(text: str, terms: frozenset[str]) -> int:
     """How many words of `text` have their analysed form in `terms`."""
     if not terms or not text:
         return 0
-    lowered = text.lower()
-    if not any(term[:3] in lowered for term in terms):
+    if not _may_hold(text, terms):
         return 0
     from .fields import analyse_words
     return sum(1 for term in analyse_words(text) if term in terms)

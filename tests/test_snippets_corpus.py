@@ -55,3 +55,22 @@ def test_an_excerpt_without_matches_is_none_and_ties_take_the_last_passage():
     text = "Iran said one thing. " + "filler words here " * 30 + "Iran said another."
     assert results.excerpt(text, frozenset({"belaru"})) is None
     assert results.excerpt(text, frozenset({"iran"})) == whoosh_excerpt(text, frozenset({"iran"}))
+
+
+def test_words_whose_stem_changes_early_are_excerpted():
+    """"days" stems to "dai": the quick test for texts without any match must not skip it."""
+    text = "They stayed three days in Baku."
+    assert results.excerpt(text, frozenset({"dai"})) == whoosh_excerpt(text, frozenset({"dai"})) is not None
+    assert results._count_matches(text, frozenset({"dai"})) == 1
+
+
+def test_every_stem_keeps_the_start_the_quick_test_looks_for():
+    """Each distinct word of 300 real cables holds its stem's start, as results._may_hold assumes."""
+    if not CABLES_DIR.is_dir():
+        pytest.skip(f"the real corpus folder {CABLES_DIR} is absent")
+    words = set()
+    for cable in read_cables(sorted(CABLES_DIR.glob("*.txt"))[:300]):
+        if isinstance(cable, Cable):
+            words.update(w.lower() for p in cable.paragraphs for w in p.text.split())
+    failing = [w for w in words if analyse_words(w) and not results._may_hold(w, frozenset(analyse_words(w)[:1]))]
+    assert len(words) > 5000 and failing == []
