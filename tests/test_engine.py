@@ -11,7 +11,7 @@ import pytest
 
 from cablesearch import CableIndex
 from cablesearch._whoosh import bytes_column
-from cablesearch.engine.facets import FacetColumn, Vocabulary
+from cablesearch.engine.facets import CombinedColumn, FacetColumn, Vocabulary, ranked_counts
 from cablesearch.engine.postings import _text_distance
 from cablesearch.fields import FACETS, decode_positions
 from cablesearch.matching import _read_postings
@@ -113,3 +113,53 @@ def check_without_arrays(path, text: str) -> None:
     assert [round(h.score, 6) for h in found.hits] == [round(h.score, 6) for h in expected.hits]
     assert found.facets == expected.facets
     assert [h.snippets for h in found.hits] == [h.snippets for h in expected.hits]
+
+
+def test_facet_columns_joined_over_segments_count_as_the_segments_do(real_corpus):
+    """A searcher's facet columns joined end to end count any set of matches as the segments'
+    own columns add up, by gathering the matches' values and by value (bitmaps and lists) alike."""
+    parts = segments(real_corpus.index)
+    rng = np.random.default_rng(12)
+    for name in FACETS:
+        vocabulary = Vocabulary()
+        columns = [state.facet(name, vocabulary) for _, state in parts]
+        joined = CombinedColumn(columns)
+        size = len(vocabulary.values)
+        n = sum(len(c.starts) - 1 for c in columns)
+        assert joined.n == n
+        for share in (0.0, 0.001, 0.05, 0.5, 1.0):
+            mask = rng.random(n) < share
+            expected = np.zeros(size, np.int64)
+            at = 0
+            for column in columns:
+                width = len(column.starts) - 1
+                expected += column.count(mask[at:at + width], size)
+                at += width
+            docs = np.flatnonzero(mask)
+            assert joined.gathered(docs, size).tolist() == expected.tolist(), (name, share)
+            assert joined.by_value(mask, size).tolist() == expected.tolist(), (name, share)
+            assert joined.count(mask, docs, size).tolist() == expected.tolist(), (name, share)
+
+
+def test_joined_facet_column_with_bitmaps_lists_and_documents_without_values():
+    vocabulary = Vocabulary()
+    # 200 documents: "common" on every other one, "rare" on three (one of them with "common"),
+    # "one" on one, and none on every fifth
+    raw = []
+    for d in range(200):
+        values = [b"common"] if d % 2 == 0 else []
+        if d in (4, 51, 199):
+            values.append(b"rare")
+        if d == 7:
+            values.append(b"one")
+        raw.append(b"\x1f".join(values) if d % 5 else b"")
+    first, second = FacetColumn.build(raw[:120], vocabulary), FacetColumn.build(raw[120:], vocabulary)
+    joined = CombinedColumn([first, second])
+    assert not joined.single and len(joined.dense_codes) == 1 and len(joined.sparse_codes) == 2
+    mask = np.zeros(200, bool)
+    mask[[0, 2, 4, 7, 10, 51, 101, 199]] = True  # 0 and 10 (every fifth) and 101 (odd) have no values
+    size = len(vocabulary.values)
+    expected = {"common": 2, "rare": 3, "one": 1}
+    for counts in (joined.by_value(mask, size), joined.gathered(np.flatnonzero(mask), size)):
+        assert {vocabulary.values[c]: int(n) for c, n in enumerate(counts) if n} == expected
+    assert ranked_counts(joined.by_value(mask, size), vocabulary) == [("rare", 3), ("common", 2), ("one", 1)]
