@@ -163,3 +163,53 @@ def test_joined_facet_column_with_bitmaps_lists_and_documents_without_values():
     for counts in (joined.by_value(mask, size), joined.gathered(np.flatnonzero(mask), size)):
         assert {vocabulary.values[c]: int(n) for c, n in enumerate(counts) if n} == expected
     assert ranked_counts(joined.by_value(mask, size), vocabulary) == [("rare", 3), ("common", 2), ("one", 1)]
+
+
+def _brute_holds(postings, docs, positions):
+    """Does the term stand at each (docnum, position)? One probe at a time."""
+    out = []
+    for doc, position in zip(docs.tolist(), positions.tolist()):
+        at = postings.docs.tolist().index(doc)
+        start = 0 if at == 0 else int(postings.ends[at - 1])
+        out.append(position in postings.positions[start:int(postings.ends[at])].tolist())
+    return out
+
+
+def test_positions_gathered_and_probed_as_one_at_a_time():
+    """_gather and _holds_at (merged, searched or binary-searched, whichever the sizes pick) agree
+    with reading one posting at a time, zero-frequency postings and probes before a document's
+    start included."""
+    from cablesearch.engine.matching import _gather, _holds_at, _owners
+    from cablesearch.engine.postings import TermPostings
+    rng = np.random.default_rng(7)
+    assert _owners(np.array([0, 2, 0, 3, 1, 0])).tolist() == [1, 1, 3, 3, 3, 4]
+    assert _owners(np.zeros(0, np.int64)).tolist() == []
+    for trial in range(80):
+        docs = np.sort(rng.choice(300, size=rng.integers(1, 120), replace=False)).astype("<u4")
+        frequencies = rng.integers(0 if trial % 3 == 0 else 1, 1 + [2, 8, 60, 250][trial % 4], len(docs))
+        positions = np.concatenate([np.sort(rng.choice(5000, size=f, replace=False)) for f in frequencies]
+                                   ).astype("<u4")
+        postings = TermPostings(docs, np.cumsum(frequencies).astype("<u4"), positions)
+        within = rng.random(300) < [0.05, 0.5, 1.0][trial % 3 if trial % 4 else 2]
+        got_docs, got_positions = _gather(postings, within)
+        expected = [(d, p) for i, d in enumerate(docs.tolist()) if within[d]
+                    for p in positions[int(postings.starts[i]):int(postings.ends[i])].tolist()]
+        assert list(zip(got_docs.tolist(), got_positions.tolist())) == expected
+        held = docs[frequencies > 0].astype(np.int64)
+        probe_docs = np.sort(rng.choice(held, size=rng.integers(1, 3 * len(held) + 2)))
+        probe_positions = rng.integers(-3, 5000, len(probe_docs))
+        if trial % 2:  # probes that hit: positions the term holds
+            index = rng.integers(0, len(positions), len(probe_docs))
+            probe_docs = np.repeat(docs, frequencies)[index].astype(np.int64)
+            probe_positions = positions[index].astype(np.int64)
+        pairs = sorted(set(zip(probe_docs.tolist(), probe_positions.tolist())))
+        probe_docs = np.array([d for d, _ in pairs], np.int64)
+        probe_positions = np.array([p for _, p in pairs], np.int64)
+        assert _holds_at(postings, probe_docs, probe_positions).tolist() == \
+            _brute_holds(postings, probe_docs, probe_positions), trial
+    # Many positions in few documents, fewer probes: the positions are read and searched.
+    positions = np.arange(0, 400, 2).astype("<u4")  # 200 positions: 8 search steps per probe
+    postings = TermPostings(np.array([5], "<u4"), np.array([200], "<u4"), positions)
+    probe_positions = np.arange(0, 390, 13).astype(np.int64)  # 30 probes: 200 <= 8 * 30, > 6 * 30
+    probe_docs = np.full(len(probe_positions), 5, np.int64)
+    assert _holds_at(postings, probe_docs, probe_positions).tolist() == [p % 2 == 0 for p in probe_positions]
