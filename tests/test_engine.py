@@ -122,7 +122,7 @@ def test_facet_columns_joined_over_segments_count_as_the_segments_do(real_corpus
     rng = np.random.default_rng(12)
     for name in FACETS:
         vocabulary = Vocabulary()
-        columns = [state.facet(name, vocabulary) for _, state in parts]
+        columns = [FacetColumn.from_codes(*state.arrays.postings.facet(name), vocabulary) for _, state in parts]
         joined = CombinedColumn(columns)
         size = len(vocabulary.values)
         n = sum(len(c.starts) - 1 for c in columns)
