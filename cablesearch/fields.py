@@ -272,6 +272,19 @@ def analyse_words(text: str) -> list[str]:
     return out
 
 
+def term_of(word: str) -> str:
+    """The term TEXT_ANALYZER makes of a lower-cased word (Porter stem, cached)."""
+    term = _stems.get(word)
+    if term is None:
+        term = _stems[word] = stem(word)
+    return term
+
+
+def word_matches(text: str) -> Iterator[re.Match]:
+    """The words of `text` as TEXT_ANALYZER finds them (regular expression matches, for spans)."""
+    return _find_word_spans(text)
+
+
 def analysed_tokens(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, term) of each word of `text` as TEXT_ANALYZER reads it (for highlighting)."""
     for match in _find_word_spans(text):

@@ -178,10 +178,14 @@ def _fragments(text: str, terms: frozenset[str]):
     """(start, end, matched tokens) of each passage around matched words: Whoosh's
     ContextFragmenter (SNIPPET_CHARS long at most, SNIPPET_CONTEXT characters of context) over the
     tokens of fields.TEXT_ANALYZER, without building its token objects."""
-    from .fields import analysed_tokens
+    from .fields import _stems, term_of, word_matches
     maxchars, surround = SNIPPET_CHARS, SNIPPET_CONTEXT
     first, firsts, countdown, matched, current, endchar = None, deque(), -1, [], 0, None
-    for startchar, endchar, term in analysed_tokens(text):
+    plain = text.isascii()  # then lower-casing keeps every offset: words are found in the lowered text
+    for match in word_matches(text.lower() if plain else text):
+        word = match.group() if plain else match.group().lower()
+        term = _stems.get(word) or term_of(word)  # the cache inline: this runs per word of a hit
+        startchar, endchar = match.span()
         length = endchar - startchar
         hit = term in terms
         if countdown < 0 and not hit:

@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 
 from . import _whoosh_reading  # noqa: F401 - Whoosh's term dictionaries opened with fewer reads
 from ._whoosh import LengthsInMemory, retry
-from .engine.facets import Vocabulary
+from .engine.facets import CombinedColumn, Vocabulary
 from .engine.search import (SegmentMatches, SegmentState, count_facets, match_segment, paragraph_counts,
                             paragraphs_of_hits, top_hits)
 from .errors import CablesearchError, InvalidSearchError
@@ -47,6 +47,7 @@ class CableSearcher:
         self._segment_readers: dict[tuple[str, int], Any] = {}
         self._states: dict[tuple[str, int], SegmentState] = {}  # (segment id, deletions) -> arrays, facets, sort keys
         self._vocabularies: dict[str, Vocabulary] = {}           # facet -> its values' codes, for all segments
+        self._combined: dict[str, CombinedColumn] = {}           # facet -> its columns joined over the segments
         self._totals: dict[tuple[int, str], list[tuple[str, int]]] = {}
 
     def close(self) -> None:
@@ -128,7 +129,7 @@ class CableSearcher:
                                                                  expansions=expansions, scorers=scorers))
                  for leaf, base, state in self._segments(searcher)]
         top = top_hits(parts, wanted, sort)
-        facet_counts = count_facets(parts, facets, self._vocabularies, facet_name)
+        facet_counts = count_facets(parts, facets, self._vocabularies, facet_name, self._combined)
         hits = self._hits(searcher, parts, q, top[offset:wanted], offset, scored=scored, expansions=expansions)
         return Results(query=text, total=sum(int(np.count_nonzero(p.match.mask)) for p in parts),
                        hits=tuple(hits), facets=facet_counts, elapsed=time.perf_counter() - start,

@@ -11,7 +11,7 @@ import pytest
 
 from cablesearch import CableIndex
 from cablesearch._whoosh import bytes_column
-from cablesearch.engine.facets import FacetColumn, Vocabulary
+from cablesearch.engine.facets import CombinedColumn, FacetColumn, Vocabulary, ranked_counts
 from cablesearch.engine.postings import _text_distance
 from cablesearch.fields import FACETS, decode_positions
 from cablesearch.matching import _read_postings
@@ -129,3 +129,103 @@ def check_without_arrays(path, text: str) -> None:
     assert [round(h.score, 6) for h in found.hits] == [round(h.score, 6) for h in expected.hits]
     assert found.facets == expected.facets
     assert [h.snippets for h in found.hits] == [h.snippets for h in expected.hits]
+
+
+def test_facet_columns_joined_over_segments_count_as_the_segments_do(real_corpus):
+    """A searcher's facet columns joined end to end count any set of matches as the segments'
+    own columns add up, by gathering the matches' values and by value (bitmaps and lists) alike."""
+    parts = segments(real_corpus.index)
+    rng = np.random.default_rng(12)
+    for name in FACETS:
+        vocabulary = Vocabulary()
+        columns = [FacetColumn.from_codes(*state.arrays.postings.facet(name), vocabulary) for _, state in parts]
+        joined = CombinedColumn(columns)
+        size = len(vocabulary.values)
+        n = sum(len(c.starts) - 1 for c in columns)
+        assert joined.n == n
+        for share in (0.0, 0.001, 0.05, 0.5, 1.0):
+            mask = rng.random(n) < share
+            expected = np.zeros(size, np.int64)
+            at = 0
+            for column in columns:
+                width = len(column.starts) - 1
+                expected += column.count(mask[at:at + width], size)
+                at += width
+            docs = np.flatnonzero(mask)
+            assert joined.gathered(docs, size).tolist() == expected.tolist(), (name, share)
+            assert joined.by_value(mask, size).tolist() == expected.tolist(), (name, share)
+            assert joined.count(mask, docs, size).tolist() == expected.tolist(), (name, share)
+
+
+def test_joined_facet_column_with_bitmaps_lists_and_documents_without_values():
+    vocabulary = Vocabulary()
+    # 200 documents: "common" on every other one, "rare" on three (one of them with "common"),
+    # "one" on one, and none on every fifth
+    raw = []
+    for d in range(200):
+        values = [b"common"] if d % 2 == 0 else []
+        if d in (4, 51, 199):
+            values.append(b"rare")
+        if d == 7:
+            values.append(b"one")
+        raw.append(b"\x1f".join(values) if d % 5 else b"")
+    first, second = FacetColumn.build(raw[:120], vocabulary), FacetColumn.build(raw[120:], vocabulary)
+    joined = CombinedColumn([first, second])
+    assert not joined.single and len(joined.dense_codes) == 1 and len(joined.sparse_codes) == 2
+    mask = np.zeros(200, bool)
+    mask[[0, 2, 4, 7, 10, 51, 101, 199]] = True  # 0 and 10 (every fifth) and 101 (odd) have no values
+    size = len(vocabulary.values)
+    expected = {"common": 2, "rare": 3, "one": 1}
+    for counts in (joined.by_value(mask, size), joined.gathered(np.flatnonzero(mask), size)):
+        assert {vocabulary.values[c]: int(n) for c, n in enumerate(counts) if n} == expected
+    assert ranked_counts(joined.by_value(mask, size), vocabulary) == [("rare", 3), ("common", 2), ("one", 1)]
+
+
+def _brute_holds(postings, docs, positions):
+    """Does the term stand at each (docnum, position)? One probe at a time."""
+    out = []
+    for doc, position in zip(docs.tolist(), positions.tolist()):
+        at = postings.docs.tolist().index(doc)
+        start = 0 if at == 0 else int(postings.ends[at - 1])
+        out.append(position in postings.positions[start:int(postings.ends[at])].tolist())
+    return out
+
+
+def test_positions_gathered_and_probed_as_one_at_a_time():
+    """_gather and _holds_at (merged, searched or binary-searched, whichever the sizes pick) agree
+    with reading one posting at a time, zero-frequency postings and probes before a document's
+    start included."""
+    from cablesearch.engine.matching import _gather, _holds_at, _owners
+    from cablesearch.engine.postings import TermPostings
+    rng = np.random.default_rng(7)
+    assert _owners(np.array([0, 2, 0, 3, 1, 0])).tolist() == [1, 1, 3, 3, 3, 4]
+    assert _owners(np.zeros(0, np.int64)).tolist() == []
+    for trial in range(80):
+        docs = np.sort(rng.choice(300, size=rng.integers(1, 120), replace=False)).astype("<u4")
+        frequencies = rng.integers(0 if trial % 3 == 0 else 1, 1 + [2, 8, 60, 250][trial % 4], len(docs))
+        positions = np.concatenate([np.sort(rng.choice(5000, size=f, replace=False)) for f in frequencies]
+                                   ).astype("<u4")
+        postings = TermPostings(docs, np.cumsum(frequencies).astype("<u4"), positions)
+        within = rng.random(300) < [0.05, 0.5, 1.0][trial % 3 if trial % 4 else 2]
+        got_docs, got_positions = _gather(postings, within)
+        expected = [(d, p) for i, d in enumerate(docs.tolist()) if within[d]
+                    for p in positions[int(postings.starts[i]):int(postings.ends[i])].tolist()]
+        assert list(zip(got_docs.tolist(), got_positions.tolist())) == expected
+        held = docs[frequencies > 0].astype(np.int64)
+        probe_docs = np.sort(rng.choice(held, size=rng.integers(1, 3 * len(held) + 2)))
+        probe_positions = rng.integers(-3, 5000, len(probe_docs))
+        if trial % 2:  # probes that hit: positions the term holds
+            index = rng.integers(0, len(positions), len(probe_docs))
+            probe_docs = np.repeat(docs, frequencies)[index].astype(np.int64)
+            probe_positions = positions[index].astype(np.int64)
+        pairs = sorted(set(zip(probe_docs.tolist(), probe_positions.tolist())))
+        probe_docs = np.array([d for d, _ in pairs], np.int64)
+        probe_positions = np.array([p for _, p in pairs], np.int64)
+        assert _holds_at(postings, probe_docs, probe_positions).tolist() == \
+            _brute_holds(postings, probe_docs, probe_positions), trial
+    # Many positions in few documents, fewer probes: the positions are read and searched.
+    positions = np.arange(0, 400, 2).astype("<u4")  # 200 positions: 8 search steps per probe
+    postings = TermPostings(np.array([5], "<u4"), np.array([200], "<u4"), positions)
+    probe_positions = np.arange(0, 390, 13).astype(np.int64)  # 30 probes: 200 <= 8 * 30, > 6 * 30
+    probe_docs = np.full(len(probe_positions), 5, np.int64)
+    assert _holds_at(postings, probe_docs, probe_positions).tolist() == [p % 2 == 0 for p in probe_positions]

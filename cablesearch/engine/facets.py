@@ -2,11 +2,14 @@
 
 A facet column holds, per document, its values (tags, origin, year ...). Each segment's column is
 read once into codes of one vocabulary shared by all segments (so counts add up as arrays) and
-offsets per document; counting the matches of a query is then one bincount per segment.
+offsets per document. A searcher joins its segments' columns end to end (CombinedColumn), so the
+matches of a query are counted in one pass over all segments.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
 
 import numpy as np
 
@@ -20,6 +23,15 @@ class Vocabulary:
     def __init__(self):
         self.values: list[str] = []
         self._codes: dict[bytes, int] = {}  # utf-8 value -> code
+        self._ranks = np.zeros(0, np.int64)
+
+    def ranks(self) -> np.ndarray:
+        """Each code's place in the values' sorted order (for ordering ties by value)."""
+        if len(self._ranks) != len(self.values):
+            order = sorted(range(len(self.values)), key=self.values.__getitem__)
+            self._ranks = np.empty(len(order), np.int64)
+            self._ranks[order] = np.arange(len(order))
+        return self._ranks
 
     def code(self, value: bytes) -> int:
         found = self._codes.get(value)
@@ -49,9 +61,14 @@ class FacetColumn:
         text = values.decode("utf-8")
         return cls.from_codes(text.split("\n") if text else [], starts, codes, vocabulary)
 
+    @cached_property
+    def lengths(self) -> np.ndarray:
+        """How many values each document has."""
+        return np.diff(self.starts)
+
     def count(self, mask: np.ndarray, size: int) -> np.ndarray:
         """Counts per code (an array of `size`) over the documents of `mask`."""
-        lengths = np.diff(self.starts)
+        lengths = self.lengths
         matches = int(np.count_nonzero(mask))
         if matches * 8 < len(mask):  # a few matches: gather their values only
             docs = np.flatnonzero(mask)
@@ -64,9 +81,93 @@ class FacetColumn:
         return np.bincount(chosen, minlength=size)
 
 
+class CombinedColumn:
+    """One facet over every segment of a searcher, their columns end to end in segment order, so
+    that a search counts its matches (the segments' masks end to end) in one pass, not one per
+    segment. Built once per set of segments. A few matches count by gathering their values; more
+    by value: values held by many documents are kept as bitmaps (counted by AND and popcount), the
+    rest as the documents of each value (counted by gathering the mask at them)."""
+
+    def __init__(self, columns: Sequence[FacetColumn]):
+        self.columns = tuple(columns)
+        lengths = np.concatenate([c.lengths for c in columns]) if columns else np.zeros(0, np.int64)
+        codes = np.concatenate([c.codes for c in columns]).astype(np.intp) if columns else np.zeros(0, np.intp)
+        self.n = n = len(lengths)
+        self.lengths, self.codes = lengths, codes
+        self.starts = np.concatenate(([0], np.cumsum(lengths)))
+        self.per_document = len(codes) / n if n else 0.0
+        self.single = not len(codes) or int(lengths.max()) <= 1
+        if self.single:  # each document's code + 1, 0 for none
+            self.doc_codes = np.zeros(n, np.intp)
+            self.doc_codes[lengths == 1] = codes
+            self.doc_codes[lengths == 1] += 1
+        owner = np.repeat(np.arange(n, dtype=np.intp), lengths)
+        order = np.argsort(codes, kind="stable")
+        owner = owner[order]
+        values, firsts, counts = np.unique(codes[order], return_index=True, return_counts=True)
+        dense = counts * _DENSE_SHARE > n
+        self.dense_codes = values[dense]
+        rows = np.zeros((len(self.dense_codes), n), bool)
+        for row, (first, count) in enumerate(zip(firsts[dense].tolist(), counts[dense].tolist())):
+            rows[row, owner[first:first + count]] = True
+        self.bitmaps = _packed(rows)
+        self.sparse_docs = owner[np.repeat(~dense, counts)]
+        self.sparse_codes = values[~dense]
+        self.sparse_starts = np.concatenate(([0], np.cumsum(counts[~dense])[:-1])).astype(np.intp)
+
+    def count(self, mask: np.ndarray, docs: np.ndarray, size: int) -> np.ndarray:
+        """Counts per code (an array of `size`) over the documents of `mask` (all segments'), whose
+        docnums `docs` are: by gathering their values or by value, whichever costs less."""
+        # Rough costs: ~4 ns per value gathered, ~1.5 ns per (document, value) pair and ~8 µs per bitmap.
+        if len(docs) * self.per_document * 4 < len(self.sparse_docs) * 1.5 + len(self.dense_codes) * 8000:
+            return self.gathered(docs, size)
+        return self.by_value(mask, size)
+
+    def gathered(self, docs: np.ndarray, size: int) -> np.ndarray:
+        """Counts per code over the documents `docs`, from their values."""
+        if self.single:
+            return np.bincount(self.doc_codes[docs], minlength=size + 1)[1:]
+        counts = self.lengths[docs]
+        firsts = np.cumsum(counts) - counts
+        index = np.repeat(self.starts[docs] - firsts, counts) + np.arange(int(counts.sum()))
+        return np.bincount(self.codes[index], minlength=size)
+
+    def by_value(self, mask: np.ndarray, size: int) -> np.ndarray:
+        """Counts per code over the documents of `mask`, value by value."""
+        out = np.zeros(size, np.int64)
+        if len(self.dense_codes):
+            out[self.dense_codes] = _popcount(self.bitmaps & _packed(mask)).sum(axis=-1)
+        if len(self.sparse_codes):
+            out[self.sparse_codes] = np.add.reduceat(mask[self.sparse_docs], self.sparse_starts, dtype=np.int64)
+        return out
+
+
+_DENSE_SHARE = 64  # a value held by more than 1/64 of the documents is counted as a bitmap
+
+
+def _packed(bits: np.ndarray) -> np.ndarray:
+    """Boolean rows as bits in uint64 words (the last axis packed, zero-padded)."""
+    packed = np.packbits(bits, axis=-1)
+    pad = -packed.shape[-1] % 8
+    if pad:
+        packed = np.concatenate([packed, np.zeros(packed.shape[:-1] + (pad,), np.uint8)], axis=-1)
+    return packed.view(np.uint64)
+
+
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], np.uint8)
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits per uint64 word (numpy >= 2 has it built in)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words)
+    return _BYTE_BITS[words.view(np.uint8)].reshape(words.shape + (8,)).sum(axis=-1, dtype=np.int64)
+
+
 def ranked_counts(counts: np.ndarray, vocabulary: Vocabulary) -> list[tuple[str, int]]:
     """(value, count) for every value counted, most frequent first, ties by value."""
     codes = np.flatnonzero(counts)
-    pairs = [(vocabulary.values[c], int(n)) for c, n in zip(codes.tolist(), counts[codes].tolist())]
-    pairs.sort(key=lambda kv: (-kv[1], kv[0]))
-    return pairs
+    found = counts[codes]
+    codes = codes[np.lexsort((vocabulary.ranks()[codes], -found))]
+    values = vocabulary.values
+    return [(values[c], n) for c, n in zip(codes.tolist(), counts[codes].tolist())]

@@ -136,13 +136,13 @@ class ArrayQuery:
         if len(postings.docs):
             btext = text if isinstance(text, bytes) else self._schema[fieldname].to_bytes(text)
             weights = postings.frequencies * self._schema[fieldname].format.field_boost
-            scores[postings.docs] = term_scores(self.searcher, fieldname, btext, postings.docs,
-                                                weights, self.segment.lengths(fieldname), self.scorers)
+            scores[postings.docnums] = term_scores(self.searcher, fieldname, btext, postings.docnums,
+                                                    weights, self.segment.lengths(fieldname), self.scorers)
         return scores
 
     def _term(self, fieldname: str, text, boost: float = 1.0) -> Match:
         postings = self._postings(fieldname, text)
-        mask = self._mask(postings.docs)
+        mask = self._mask(postings.docnums)
         if not self.scored:
             return Match(mask)
         scores = self._term_scores(fieldname, text, postings)
@@ -242,13 +242,13 @@ class ArrayQuery:
         lists = [self._postings(fieldname, word) for word in words]
         candidates = np.ones(self.n, bool) if within is None else within.copy()
         for postings in lists:
-            candidates &= self._mask(postings.docs)
+            candidates &= self._mask(postings.docnums)
         if not candidates.any():
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         if slop != 1:
             return _near(lists, candidates, slop)
         # The anchor: the word with the fewest positions in the candidates.
-        counts = [int(np.sum(p.frequencies[candidates[p.docs]])) for p in lists]
+        counts = [int(np.sum(p.frequencies[candidates[p.docnums]])) for p in lists]
         anchor = int(np.argmin(counts))
         docs, positions = _gather(lists[anchor], candidates)
         starts = positions - anchor
@@ -319,20 +319,24 @@ def _keys(docs: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 def _gather(postings: TermPostings, within: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(docnum, position) of every position of a term in the documents `within`, in posting order."""
-    return _gather_postings(postings, np.flatnonzero(within[postings.docs]))
+    chosen = within[postings.docnums]
+    if chosen.all():
+        owner = _owners(postings.frequencies)
+        return postings.docnums[owner], postings.positions.astype(np.int64)
+    chosen = np.flatnonzero(chosen)
+    counts = postings.frequencies[chosen].astype(np.intp)
+    owner = _owners(counts)
+    firsts = np.cumsum(counts) - counts                 # where each posting's run starts in the output
+    index = (postings.starts[chosen].astype(np.int64) - firsts)[owner] + np.arange(len(owner))
+    return postings.docnums[chosen][owner], postings.positions[index].astype(np.int64)
 
 
-def _gather_postings(postings: TermPostings, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(docnum, position) of every position of the postings `chosen` (indexes, ascending)."""
-    if not len(chosen):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    ends = postings.ends[chosen].astype(np.int64)
-    starts = postings.starts[chosen].astype(np.int64)
-    counts = ends - starts
-    total = int(counts.sum())
-    firsts = np.cumsum(counts) - counts                     # where each posting's run starts in the output
-    index = np.repeat(starts - firsts, counts) + np.arange(total)
-    return np.repeat(postings.docs[chosen].astype(np.int64), counts), postings.positions[index].astype(np.int64)
+def _owners(counts: np.ndarray) -> np.ndarray:
+    """For runs of counts[i] items each, end to end, the run of each item: numpy.repeat(arange,
+    counts) by a cumulative sum (repeat copies item by item, several times slower)."""
+    ends = np.cumsum(counts, dtype=np.intp)
+    total = int(ends[-1]) if len(ends) else 0
+    return np.cumsum(np.bincount(ends[:-1], minlength=total + 1)[:total])
 
 
 def _near(lists: list[TermPostings], candidates: np.ndarray, slop: int) -> tuple[np.ndarray, np.ndarray]:
@@ -349,8 +353,9 @@ def _near(lists: list[TermPostings], candidates: np.ndarray, slop: int) -> tuple
         hi = np.searchsorted(keys, (docs << 32) | (ends + slop), side="right")
         counts = hi - lo
         firsts = np.cumsum(counts) - counts
-        index = np.repeat(lo - firsts, counts) + np.arange(int(counts.sum()))
-        docs, starts, ends = np.repeat(docs, counts), np.repeat(starts, counts), word_positions[index]
+        owner = _owners(counts)
+        index = (lo - firsts)[owner] + np.arange(len(owner))
+        docs, starts, ends = docs[owner], starts[owner], word_positions[index]
         order = np.lexsort((ends, starts, docs))  # the same span reached twice counts once
         docs, starts, ends = docs[order], starts[order], ends[order]
         first = np.ones(len(docs), bool)
@@ -360,26 +365,38 @@ def _near(lists: list[TermPostings], candidates: np.ndarray, slop: int) -> tuple
 
 
 def _holds_at(postings: TermPostings, docs: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """For each (docnum, position) probe, sorted: does the term stand there? (The probed
-    documents must hold the term.) Where the term has fewer positions in the probed documents than
-    probes times search steps, they are read and the probes looked up among them; else each probe
-    is found by binary search within its document's positions, all probes at once."""
+    """For each (docnum, position) probe, sorted and distinct: does the term stand there? (The
+    probed documents must hold the term.) Where the term has fewer positions in the probed
+    documents than probes times search steps, they are read and merged with the probes (or, many
+    more, searched); else each probe is found by binary search within its document's positions,
+    all probes at once."""
+    if not len(docs):
+        return np.zeros(0, bool)
+    probed = np.zeros(int(postings.docs[-1]) + 1, bool)
+    probed[docs] = True
+    chosen = probed[postings.docnums]
+    frequencies = postings.frequencies[chosen]
+    steps = int(frequencies.max()).bit_length()
+    if int(frequencies.sum()) <= steps * len(docs):
+        keep = np.zeros(len(docs), bool)
+        valid = np.flatnonzero(positions >= 0)  # a phrase cannot start before a document does
+        word_docs, word_positions = _gather(postings, probed)
+        keys = (word_docs << 32) | word_positions
+        probes = (docs[valid].astype(np.int64) << 32) | positions[valid].astype(np.int64)
+        if len(keys) <= _MERGE_RATIO * len(probes):
+            # Merge the two sorted runs (a stable sort does), probes marked by a low bit set: a
+            # probe found is one right after its key; odd entries before it count its index.
+            merged = np.sort(np.concatenate([keys << 1, (probes << 1) | 1]), kind="stable")
+            odd = merged & 1
+            found = np.flatnonzero((merged[1:] - merged[:-1] == 1) & (odd[1:] == 1)) + 1
+            keep[valid[(np.cumsum(odd) - 1)[found]]] = True
+        else:
+            found = np.searchsorted(keys, probes)
+            keep[valid] = (found < len(keys)) & (keys[np.minimum(found, len(keys) - 1)] == probes)
+        return keep
     at = np.searchsorted(postings.docs, docs)
     lo = postings.starts[at].astype(np.int64)
     hi = postings.ends[at].astype(np.int64)
-    if not len(lo):
-        return np.zeros(0, bool)
-    steps = int(np.max(hi - lo)).bit_length()
-    unique_at = at[np.concatenate(([True], at[1:] != at[:-1]))]  # probes come sorted by document
-    to_read = int(np.sum(postings.ends[unique_at].astype(np.int64) - postings.starts[unique_at]))
-    if to_read <= steps * len(lo):
-        within = np.zeros(len(postings.docs), bool)
-        within[unique_at] = True
-        word_docs, word_positions = _gather_postings(postings, np.flatnonzero(within))
-        keys = (word_docs << 32) | word_positions
-        probes = (docs << 32) | positions
-        found = np.searchsorted(keys, probes)
-        return (found < len(keys)) & (keys[np.minimum(found, len(keys) - 1)] == probes)
     end = hi.copy()
     values = postings.positions
     last = len(values) - 1
@@ -390,6 +407,9 @@ def _holds_at(postings: TermPostings, docs: np.ndarray, positions: np.ndarray) -
         lo = np.where(less, mid + 1, lo)
         hi = np.where(open_ & ~less, mid, hi)
     return (lo < end) & (values[np.minimum(lo, last)] == positions)
+
+
+_MERGE_RATIO = 6  # a stable sort merges sorted keys and probes faster than searching them, up to this ratio
 
 
 def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:

@@ -18,6 +18,7 @@ import os
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate
 from pathlib import Path
 from pickle import loads
@@ -203,16 +204,22 @@ def _unlink(path: str | Path) -> None:
 class TermPostings:
     """One term's postings in one segment: docnums ascending, `ends` (the running total of the
     term's frequency: a posting's weight is its frequency times the field's boost) and, for
-    positional fields, `positions` (each posting's positions in turn, ends[i-1]:ends[i])."""
+    positional fields, `positions` (each posting's positions in turn, ends[i-1]:ends[i]).
+    Derived arrays are computed once (a segment keeps its terms' postings between searches)."""
     docs: np.ndarray
     ends: np.ndarray
     positions: np.ndarray
 
-    @property
+    @cached_property
+    def docnums(self) -> np.ndarray:
+        """`docs` as intp, to index masks with (uint32 indexes are converted on every use)."""
+        return self.docs.astype(np.intp)
+
+    @cached_property
     def frequencies(self) -> np.ndarray:
         return np.diff(self.ends, prepend=np.uint32(0))
 
-    @property
+    @cached_property
     def starts(self) -> np.ndarray:
         """Where each posting's positions start in `positions`."""
         out = np.empty_like(self.ends)

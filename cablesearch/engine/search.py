@@ -15,7 +15,7 @@ from whoosh import query as wq
 
 from .._whoosh import bytes_column, numeric_column
 from ..fields import PARAGRAPH_SHIFT, facet_column
-from .facets import FacetColumn, Vocabulary, ranked_counts
+from .facets import CombinedColumn, FacetColumn, Vocabulary, ranked_counts
 from .matching import ArrayQuery, Match, Segment
 from .postings import open_segment_postings
 from .scoring import Unsupported, best
@@ -122,19 +122,26 @@ def top_hits(parts: Sequence[SegmentMatches], wanted: int, sort: str) -> list[tu
 
 
 def count_facets(parts: Sequence[SegmentMatches], names: Sequence[str], vocabularies: dict[str, Vocabulary],
-                 facet_of: Callable[[str], str]) -> dict[str, list[tuple[str, int]]]:
-    """Facet counts over the matches of every segment, each as (value, count) most frequent first."""
+                 facet_of: Callable[[str], str],
+                 combined: dict[str, CombinedColumn] | None = None) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts over the matches of every segment, each as (value, count) most frequent first.
+    `combined` keeps each facet's columns joined over the segments, for the next searches (it is
+    rebuilt when the segments' columns change)."""
+    combined = {} if combined is None else combined
     out = {}
+    mask = docs = None
     for name in names:
         column_name = facet_of(name)
         vocabulary = vocabularies.setdefault(column_name, Vocabulary())
         columns = [part.state.facet(column_name, vocabulary) for part in parts]  # may grow the vocabulary
-        size = len(vocabulary.values)
-        counts = np.zeros(size, np.int64)
-        for part, column in zip(parts, columns):
-            if part.match.mask.any():
-                counts += column.count(part.match.mask, size)
-        out[name] = ranked_counts(counts, vocabulary)
+        joined = combined.get(column_name)
+        if joined is None or len(joined.columns) != len(columns) or \
+                any(a is not b for a, b in zip(joined.columns, columns)):
+            joined = combined[column_name] = CombinedColumn(columns)
+        if mask is None:
+            mask = np.concatenate([part.match.mask for part in parts]) if parts else np.zeros(0, bool)
+            docs = np.flatnonzero(mask)
+        out[name] = ranked_counts(joined.count(mask, docs, len(vocabulary.values)), vocabulary)
     return out
 
 
