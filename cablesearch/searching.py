@@ -23,7 +23,7 @@ from whoosh.searching import Searcher
 from . import _whoosh_reading  # noqa: F401 - Whoosh's term dictionaries opened with fewer reads
 from ._whoosh import LengthsInMemory, retry
 from .engine.facets import CombinedColumn, Vocabulary
-from .engine.search import (SegmentMatches, SegmentState, count_facets, match_segment, paragraph_counts,
+from .engine.search import (SegmentMatches, SegmentState, count_facets, match_segments, paragraph_counts,
                             paragraphs_of_hits, top_hits)
 from .errors import CablesearchError, InvalidSearchError
 from .fields import FACETS, Kind, facet_name, field_named
@@ -125,9 +125,10 @@ class CableSearcher:
         scored = sort == "relevance"
         expansions: dict[int, set[bytes]] = {}
         scorers: dict = {}
-        parts = [SegmentMatches(leaf, base, state, match_segment(q, leaf, state, scored=scored,
-                                                                 expansions=expansions, scorers=scorers))
-                 for leaf, base, state in self._segments(searcher)]
+        segments = self._segments(searcher)
+        matches = match_segments(q, [(leaf, state) for leaf, _, state in segments], scored=scored,
+                                 expansions=expansions, scorers=scorers)
+        parts = [SegmentMatches(leaf, base, state, match) for (leaf, base, state), match in zip(segments, matches)]
         top = top_hits(parts, wanted, sort)
         facet_counts = count_facets(parts, facets, self._vocabularies, facet_name, self._combined)
         hits = self._hits(searcher, parts, q, top[offset:wanted], offset, scored=scored, expansions=expansions)

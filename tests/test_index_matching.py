@@ -150,3 +150,19 @@ def test_ranking_is_by_score_then_index_order(real_corpus):
     results = real_corpus.index.search("Iran AND (nuclear OR uranium)", limit=50, facets=())
     keys = [-hit.score for hit in results.hits]
     assert keys == sorted(keys) and results.total > 50
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_segments_searched_in_threads_answer_as_one_by_one(real_corpus, monkeypatch, text):
+    """Large segments are evaluated side by side in threads; the real corpus's segments are small
+    enough to go one by one unless the threshold is lowered."""
+    from cablesearch.engine import search
+    index = real_corpus.index
+    with index._lock:
+        assert len(index._segments(index.searcher())) >= 2
+    one_by_one = index.search(text, limit=30, sort="relevance")
+    monkeypatch.setattr(search, "THREADED_SEGMENT_DOCS", 1)
+    threaded = index.search(text, limit=30, sort="relevance")
+    assert threaded.total == one_by_one.total
+    assert [(h.id, h.score, h.snippets) for h in threaded.hits] == [(h.id, h.score, h.snippets) for h in one_by_one.hits]
+    assert threaded.facets == one_by_one.facets

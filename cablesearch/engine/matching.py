@@ -18,7 +18,7 @@ from whoosh.util.numeric import byte_to_length
 from ..fields import ANY_PARAGRAPH, PARAGRAPH_SHIFT, keeps_positions
 from ..query.paragraph import SameParagraph, paragraph_candidates
 from .postings import EMPTY_TERM, SegmentPostings, TermPostings
-from .scoring import Unsupported, term_scores
+from .scoring import WHOOSH_LOCK, Unsupported, term_scores
 
 _LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], np.float64)  # Whoosh's length byte
 PARAGRAPH_BITS = 12                 # (docnum << PARAGRAPH_BITS) | paragraph: one key per paragraph
@@ -49,7 +49,8 @@ class Segment:
     def lengths(self, fieldname: str) -> np.ndarray | None:
         """Each document's length in a scored field (as Whoosh stores it: one byte, approximate)."""
         if fieldname not in self._lengths:
-            stored = self.reader._perdoc.length_bytes(fieldname)
+            with WHOOSH_LOCK:
+                stored = self.reader._perdoc.length_bytes(fieldname)
             self._lengths[fieldname] = None if stored is None else _LENGTHS[np.frombuffer(stored, np.uint8)]
         return self._lengths[fieldname]
 
@@ -154,7 +155,8 @@ class ArrayQuery:
         if type(q) is wq.FuzzyTerm and q.fieldname in self._schema:
             words = self.segment.postings.terms_near(q.fieldname, q.text, q.maxdist, q.prefixlength)
         else:
-            words = [word for word in q._btexts(self.segment.reader) if word]
+            with WHOOSH_LOCK:
+                words = [word for word in q._btexts(self.segment.reader) if word]
         if self.expansions is not None:
             self.expansions.setdefault(id(q), set()).update(words)
         return words

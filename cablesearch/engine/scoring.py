@@ -5,8 +5,14 @@ score is Whoosh's to the bit; a query's score is the sum of its parts' as Whoosh
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from whoosh.scoring import BM25FScorer, WeightScorer
+
+# Whoosh's readers seek and read shared files: segments evaluated in threads (search.py) ask them
+# one at a time. Everything else the engine reads is memory-mapped arrays.
+WHOOSH_LOCK = threading.RLock()
 
 
 class Unsupported(Exception):
@@ -21,7 +27,8 @@ def term_scores(searcher, fieldname: str, btext: bytes, docs: np.ndarray, weight
     key = (fieldname, btext)
     scorer = scorers.get(key) if scorers is not None else None
     if scorer is None:
-        scorer = searcher.weighting.scorer(searcher, fieldname, btext)
+        with WHOOSH_LOCK:
+            scorer = searcher.weighting.scorer(searcher, fieldname, btext)
         if scorers is not None:
             scorers[key] = scorer
     w = weights.astype(np.float64)

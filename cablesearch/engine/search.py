@@ -7,6 +7,8 @@ counts add up, the top hits of each segment compete by (score, docnum), facet co
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -18,7 +20,7 @@ from ..fields import PARAGRAPH_SHIFT, facet_column
 from .facets import CombinedColumn, FacetColumn, Vocabulary, ranked_counts
 from .matching import ArrayQuery, Match, Segment
 from .postings import open_segment_postings
-from .scoring import Unsupported, best
+from .scoring import WHOOSH_LOCK, Unsupported, best
 
 
 @dataclass
@@ -72,6 +74,31 @@ class SegmentMatches:
     match: Match
 
 
+# Segments at least this large are evaluated in threads, one per core: NumPy releases the GIL in
+# its large operations, which are most of a heavy query (phrases of common words, para:).
+THREADED_SEGMENT_DOCS = 20_000
+_pool: ThreadPoolExecutor | None = None
+
+
+def match_segments(q: wq.Query, segments: Sequence[tuple[object, SegmentState]], *, scored: bool,
+                   expansions: dict[int, set[bytes]] | None = None, scorers: dict | None = None) -> list[Match]:
+    """match_segment for each (searcher, state), in order; large segments side by side in threads."""
+    def run(segment: tuple[object, SegmentState]) -> Match:
+        return match_segment(q, segment[0], segment[1], scored=scored, expansions=expansions, scorers=scorers)
+
+    large = [i for i, (_, state) in enumerate(segments) if state.arrays is not None
+             and state.arrays.doc_count >= THREADED_SEGMENT_DOCS]
+    workers = min(len(large), os.cpu_count() or 1)
+    if workers < 2:
+        return [run(segment) for segment in segments]
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cablesearch-segment")
+    futures = {i: _pool.submit(run, segments[i]) for i in large}
+    matches = [None if i in futures else run(segment) for i, segment in enumerate(segments)]
+    return [futures[i].result() if i in futures else match for i, match in enumerate(matches)]
+
+
 def match_segment(q: wq.Query, searcher, state: SegmentState, *, scored: bool,
                   expansions: dict[int, set[bytes]] | None = None, scorers: dict | None = None) -> Match:
     """q's live matches in one segment, by its arrays where they can, else by Whoosh's matchers.
@@ -88,9 +115,11 @@ def match_segment(q: wq.Query, searcher, state: SegmentState, *, scored: bool,
     mask = np.zeros(count, bool)
     query = SegmentQuery(q, searcher)
     if not scored:
-        mask[np.asarray(query.docnums(), np.int64)] = True
+        with WHOOSH_LOCK:
+            mask[np.asarray(query.docnums(), np.int64)] = True
         return Match(mask)
-    ids, values = query.scored_matches()
+    with WHOOSH_LOCK:
+        ids, values = query.scored_matches()
     ids = np.asarray(ids, np.int64)
     scores = np.zeros(count)
     mask[ids] = True
