@@ -280,9 +280,10 @@ def term_of(word: str) -> str:
     return term
 
 
-def word_matches(text: str) -> Iterator[re.Match]:
-    """The words of `text` as TEXT_ANALYZER finds them (regular expression matches, for spans)."""
-    return _find_word_spans(text)
+def word_matches(text: str, start: int = 0) -> Iterator[re.Match]:
+    """The words of `text` as TEXT_ANALYZER finds them (regular expression matches, for spans),
+    from `start` on (a position no word runs across)."""
+    return _find_word_spans(text, start)
 
 
 def analysed_tokens(text: str) -> Iterator[tuple[int, int, str]]:

@@ -8,6 +8,7 @@ citation graph, threads) is in story_results.py, also importable from here.
 """
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -177,40 +178,79 @@ def _count_matches(text: str, terms: frozenset[str]) -> int:
 def _fragments(text: str, terms: frozenset[str]):
     """(start, end, matched tokens) of each passage around matched words: Whoosh's
     ContextFragmenter (SNIPPET_CHARS long at most, SNIPPET_CONTEXT characters of context) over the
-    tokens of fields.TEXT_ANALYZER, without building its token objects."""
+    tokens of fields.TEXT_ANALYZER, without building its token objects. Between passages, the
+    words that cannot be context of the next possible match are skipped unread (see _resume_at)."""
     from .fields import _stems, term_of, word_matches
     maxchars, surround = SNIPPET_CHARS, SNIPPET_CONTEXT
     first, firsts, countdown, matched, current, endchar = None, deque(), -1, [], 0, None
     plain = text.isascii()  # then lower-casing keeps every offset: words are found in the lowered text
-    for match in word_matches(text.lower() if plain else text):
-        word = match.group() if plain else match.group().lower()
-        term = _stems.get(word) or term_of(word)  # the cache inline: this runs per word of a hit
-        startchar, endchar = match.span()
-        length = endchar - startchar
-        hit = term in terms
-        if countdown < 0 and not hit:
-            firsts.append(startchar)
-            while firsts and endchar - firsts[0] > surround:
-                firsts.popleft()
-        elif current + length > maxchars:
-            countdown = 0
-        elif hit:
-            countdown = surround
-            if first is None:
-                if firsts:
-                    first = firsts[0]
-                else:
-                    first = startchar
-                    countdown += surround
-            matched.append((startchar, endchar, term))
-        if countdown >= 0:
-            current += length
-            countdown -= length
-            if countdown <= 0:
-                yield first, endchar, matched
-                first, firsts, matched, current = None, deque(), [], 0
+    source = text.lower() if plain else text
+    next_match = _possible_matches(terms) if plain else None
+    position = 0
+    while position is not None:
+        if next_match is not None:  # idle: start reading shortly before the next possible match
+            found = next_match.search(source, position)
+            if found is None:
+                break
+            resume = _resume_at(source, found.start(), surround)
+            if resume > position:
+                position = resume
+                firsts.clear()  # what it held was too far from any match to come
+        words, position = word_matches(source, position), None
+        for match in words:
+            word = match.group() if plain else match.group().lower()
+            term = _stems.get(word) or term_of(word)  # the cache inline: this runs per word of a hit
+            startchar, endchar = match.span()
+            length = endchar - startchar
+            hit = term in terms
+            if countdown < 0 and not hit:
+                firsts.append(startchar)
+                while firsts and endchar - firsts[0] > surround:
+                    firsts.popleft()
+            elif current + length > maxchars:
+                countdown = 0
+            elif hit:
+                countdown = surround
+                if first is None:
+                    if firsts:
+                        first = firsts[0]
+                    else:
+                        first = startchar
+                        countdown += surround
+                matched.append((startchar, endchar, term))
+            if countdown >= 0:
+                current += length
+                countdown -= length
+                if countdown <= 0:
+                    yield first, endchar, matched
+                    first, firsts, matched, current = None, deque(), [], 0
+                    if next_match is not None:
+                        position = endchar
+                        break
     if matched:
         yield first, endchar, matched
+
+
+def _possible_matches(terms: frozenset[str]) -> re.Pattern | None:
+    """A pattern for the lower-cased words that may have their analysed form in `terms` (they start
+    with the start _may_hold looks for), or None where some term is too short to tell."""
+    starts = {term[:len(term) - 2] for term in terms}
+    if not all(starts):
+        return None
+    return re.compile(r"(?<![\w*])(?:" + "|".join(map(re.escape, sorted(starts, key=len, reverse=True))) + ")")
+
+
+def _resume_at(source: str, candidate: int, surround: int) -> int:
+    """Where reading can start so that the words kept as context before a match at `candidate`
+    are those a reading from the start keeps: `surround` characters before the end of the word
+    preceding it, moved back to a space (no word runs across one)."""
+    end = candidate
+    while end > 0 and not (source[end - 1].isalnum() or source[end - 1] in "_*"):
+        end -= 1
+    limit = end - surround - 1
+    if limit <= 0:
+        return 0
+    return max(source.rfind(" ", 0, limit), source.rfind("\n", 0, limit)) + 1
 
 
 def lead(text: str, *, paragraph: int | None = None, marking: str | None = None) -> Snippet:

@@ -7,12 +7,13 @@ of a search's top hits). Checked against whoosh.highlight on real paragraphs wit
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from whoosh.highlight import ContextFragmenter, highlight
 
 from cablesearch import results
-from cablesearch.fields import TEXT_ANALYZER, analyse_words
+from cablesearch.fields import TEXT_ANALYZER, WORD_PATTERN, analyse_words
 from cablesearch.model import Cable
 from cablesearch.readers import read_cables
 from conftest import CABLES_DIR
@@ -64,13 +65,28 @@ def test_words_whose_stem_changes_early_are_excerpted():
     assert results._count_matches(text, frozenset({"dai"})) == 1
 
 
-def test_every_stem_keeps_the_start_the_quick_test_looks_for():
-    """Each distinct word of 300 real cables holds its stem's start, as results._may_hold assumes."""
+def test_every_stem_keeps_the_start_the_quick_tests_look_for():
+    """Every word of the real corpus starts with its stem less the stem's last two letters, as
+    results._may_hold and the skipping in results._fragments assume."""
     if not CABLES_DIR.is_dir():
         pytest.skip(f"the real corpus folder {CABLES_DIR} is absent")
     words = set()
-    for cable in read_cables(sorted(CABLES_DIR.glob("*.txt"))[:300]):
-        if isinstance(cable, Cable):
-            words.update(w.lower() for p in cable.paragraphs for w in p.text.split())
-    failing = [w for w in words if analyse_words(w) and not results._may_hold(w, frozenset(analyse_words(w)[:1]))]
-    assert len(words) > 5000 and failing == []
+    for path in sorted(CABLES_DIR.glob("*.txt")):
+        words.update(w.lower() for w in re.findall(WORD_PATTERN, path.read_text(errors="replace")))
+    stems = {w: analyse_words(w) for w in words}
+    failing = [w for w, s in stems.items() if len(s) == 1 and not w.startswith(s[0][:len(s[0]) - 2])]
+    assert len(words) > 50_000 and failing == []
+
+
+@pytest.mark.parametrize("gap", [" ", " -- ", " " * 90, " ... " * 30, "\n\n", ". ?" * 40])
+def test_passages_far_apart_equal_whoosh_highlighting(gap):
+    """Words between passages are skipped unread; the passages stay Whoosh's, whatever separates them."""
+    filler = "the embassy reported that officials said nothing new about it"
+    text = gap.join([filler, "Iran", filler, filler, "nuclear talks", filler * 3, "Iranian", filler, "Iran", "end"])
+    for terms in ({"iran"}, {"iran", "nuclear"}, {"talk", "said"}, {"offici", "iranian"}, {"end"}):
+        terms = frozenset(terms)
+        assert results.excerpt(text, terms) == whoosh_excerpt(text, terms), (gap, terms)
+        fragmenter = ContextFragmenter(maxchars=results.SNIPPET_CHARS, surround=results.SNIPPET_CONTEXT)
+        theirs = highlight(text, terms, TEXT_ANALYZER, fragmenter, _Fragments(), top=100)
+        ours = list(results._fragments(text, terms))
+        assert sorted((f[0], f[1]) for f in ours) == sorted((f.startchar, f.endchar) for f in theirs), (gap, terms)
