@@ -171,6 +171,8 @@ def test_joined_facet_column_with_bitmaps_lists_and_documents_without_values():
         raw.append(b"\x1f".join(values) if d % 5 else b"")
     first, second = FacetColumn.build(raw[:120], vocabulary), FacetColumn.build(raw[120:], vocabulary)
     joined = CombinedColumn([first, second])
+    assert not joined.indexed  # built at the second count, or for by_value
+    joined.by_value(np.zeros(joined.n, bool), len(vocabulary.values))
     assert not joined.single and len(joined.dense_codes) == 1 and len(joined.sparse_codes) == 2
     mask = np.zeros(200, bool)
     mask[[0, 2, 4, 7, 10, 51, 101, 199]] = True  # 0 and 10 (every fifth) and 101 (odd) have no values

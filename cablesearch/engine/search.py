@@ -18,6 +18,7 @@ from whoosh import query as wq
 from .._whoosh import bytes_column, numeric_column
 from ..fields import PARAGRAPH_SHIFT, facet_column
 from .facets import CombinedColumn, FacetColumn, Vocabulary, ranked_counts
+from ..query.paragraph import SameParagraph, walk
 from .matching import ArrayQuery, Match, Segment
 from .postings import open_segment_postings
 from .scoring import WHOOSH_LOCK, Unsupported, best
@@ -74,8 +75,9 @@ class SegmentMatches:
     match: Match
 
 
-# Segments at least this large are evaluated in threads, one per core: NumPy releases the GIL in
-# its large operations, which are most of a heavy query (phrases of common words, para:).
+# Segments at least this large are evaluated in threads, one per core, for queries with phrases,
+# para:(...) or expanding terms: NumPy releases the GIL in its large operations, which are most of
+# such a query. Lighter queries take less time than starting and waking the threads.
 THREADED_SEGMENT_DOCS = 20_000
 _pool: ThreadPoolExecutor | None = None
 
@@ -89,7 +91,7 @@ def match_segments(q: wq.Query, segments: Sequence[tuple[object, SegmentState]],
     large = [i for i, (_, state) in enumerate(segments) if state.arrays is not None
              and state.arrays.doc_count >= THREADED_SEGMENT_DOCS]
     workers = min(len(large), os.cpu_count() or 1)
-    if workers < 2:
+    if workers < 2 or not any(isinstance(node, (wq.Phrase, wq.MultiTerm, SameParagraph)) for node in walk(q)):
         return [run(segment) for segment in segments]
     global _pool
     if _pool is None:
