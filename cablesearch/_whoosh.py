@@ -41,7 +41,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
-from .engine.postings import ALIGNMENT, SUFFIX as POSTINGS_SUFFIX, PostingsFile
+from .engine.postings import ALIGNMENT, SUFFIX as POSTINGS_SUFFIX, PostingsFile, open_segment_postings
 from .fields import ArrayPositions, keeps_positions
 from whoosh.multiproc import MpWriter, SubWriterTask
 
@@ -143,6 +143,24 @@ class _FastFlush:
             lengths.close()
 
 
+    def add_postings_to_pool(self, reader, startdoc, docmap):
+        # Merging segments: Whoosh's postings of ArrayPositions fields hold no positions, so each
+        # posting takes them from the merged segment's arrays.
+        native = {name for name, arrays_only in positional_fields(self.schema).items() if arrays_only}
+        postings = reader.iter_postings()
+        if native:
+            arrays = open_segment_postings(self.storage, reader.segment())
+            if arrays is None:
+                raise ValueError(f"segment {reader.segment().segment_id()} has no postings arrays to merge")
+            postings = _with_array_positions(postings, arrays, native)
+        add = self.pool.add
+        try:
+            for item in self._process_posts(postings, startdoc, docmap):
+                add(item)
+        finally:
+            if native:
+                arrays.close()
+
     def _assemble_segment(self):
         # As SegmentWriter's, but the postings arrays start on a page of the compound file, so
         # that they map aligned (NumPy reads unaligned arrays several times slower).
@@ -167,6 +185,20 @@ class _FastFlush:
             for name in names:
                 self.storage.delete_file(name)
             segment.compound = True
+
+
+def _with_array_positions(postings, arrays, native: set[str]):
+    """A segment's postings (field, term, docnum, weight, value) with the value of each posting of
+    the `native` fields set to its positions in the segment's arrays (as ArrayPositions encodes them)."""
+    term = key = None
+    for fieldname, btext, docnum, weight, value in postings:
+        if fieldname in native:
+            if (fieldname, btext) != key:
+                key, term = (fieldname, btext), arrays.term(fieldname, btext)
+            at = int(np.searchsorted(term.docs, docnum))
+            start = int(term.ends[at - 1]) if at else 0
+            value = term.positions[start:int(term.ends[at])].astype(np.uint32).tobytes()
+        yield fieldname, btext, docnum, weight, value
 
 
 class FastSegmentWriter(_FastFlush, SegmentWriter):

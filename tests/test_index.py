@@ -473,14 +473,12 @@ def check_consistent(ix: CableIndex, expected: dict[str, Cable] | None = None) -
     with ix._lock:
         searcher = ix.searcher()
         seen = []
-        for leaf, offset in searcher.leaf_searchers():
+        for leaf, _, state in ix._segments(searcher):
             reader = leaf.reader()
-            paragraphs = {}  # docnum -> paragraphs indexed (the marking every paragraph carries)
-            if ("marking", ANY_PARAGRAPH) in reader:
-                postings = reader.postings("marking", ANY_PARAGRAPH)
-                while postings.is_active():
-                    paragraphs[postings.id()] = [paragraph_of(p) for p in postings.value_as("positions")]
-                    postings.next()
+            # docnum -> paragraphs indexed (the marking every paragraph carries, positions in the arrays)
+            marking = state.arrays.postings.term("marking", ANY_PARAGRAPH.encode("utf-8"))
+            paragraphs = {doc: [paragraph_of(p) for p in marking.positions[start:end].tolist()]
+                          for doc, start, end in zip(marking.docs.tolist(), marking.starts.tolist(), marking.ends.tolist())}
             for docnum in reader.all_doc_ids():
                 rid = reader.stored_fields(docnum)["id"]
                 cable = ix.get(rid)
@@ -659,8 +657,15 @@ def test_small_segments_merge_in_tens_and_large_ones_never(tmp_path, monkeypatch
                            f"LARGE {n}") for n in range(1, 4)], procs=1)
         for n in range(1, 13):  # one-cable commits: the eleventh finds ten small segments and merges them in
             ix.add([make_cable(f"09PARIS{n}", "2009-02-01", "PARIS", "Embassy Paris", "UNCLASSIFIED", "PHUM",
-                               f"SMALL {n}")], procs=1)
+                               f"SMALL {n}", [(1, "U", "Opening words."),
+                                              (2, "SBU", f"The embassy of Paris reports item {n} on trade.")])],
+                   procs=1)
         with ix._lock:
             sizes = sorted(leaf.doc_count_all() for leaf, _, _ in ix._segments(ix.searcher()))
         assert sizes == [1, 3, 11]
         assert ix.search("tag:PHUM", limit=0).total == 15
+        # the merged segment's positions come from the arrays of the segments it merged
+        assert ix.search('"embassy of Paris reports"', limit=0).total == 12
+        assert ix.search("para:(marking:SBU trade)", limit=0).total == 12
+        assert ix.search("para:(opening trade)", limit=0).total == 0
+        check_consistent(ix)
