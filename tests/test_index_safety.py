@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def child_main(argv: list[str]) -> None:
     ix = CableIndex.open(path)
     if mode == "index":
         n, batch, procs = map(int, argv[2:5])
+        pause_at = int(argv[5]) if len(argv) > 5 else -1  # before reading this cable, wait for a line on stdin
         if procs > 1:
             import cablesearch.writing
             cablesearch.writing.SMALL_BATCH = 0  # sub-processes even for these tiny batches
@@ -62,8 +64,14 @@ def child_main(argv: list[str]) -> None:
         def report(p):
             sys.stdout.write(f"{p.event} {p.read if p.event == 'read' else p.batches}\n")
             sys.stdout.flush()
+
+        def cables():
+            for i in range(n):
+                if i == pause_at:
+                    sys.stdin.readline()
+                yield synthetic_cable(i)
         try:
-            ix.add((synthetic_cable(i) for i in range(n)), batch_size=batch, procs=procs, progress=report)
+            ix.add(cables(), batch_size=batch, procs=procs, progress=report)
         except IndexingInterrupted as stopped:
             print(f"interrupted {stopped.summary.added}", flush=True)
             return
@@ -151,13 +159,16 @@ def test_killed_indexer_leaves_the_last_commit_and_a_rerun_finishes(tmp_path, tr
 def test_ctrl_c_stops_at_the_last_commit_and_releases_everything(tmp_path, procs):
     path = tmp_path / "ix"
     CableIndex.create(path).close()
-    child = start_child("index", path, 40, 4, procs)
+    child = start_child("index", path, 40, 4, procs, 12)  # it waits before the 13th cable: the signal lands mid-run
     for line in child.stdout:
         if line == "commit 3\n":
             break
     child.send_signal(signal.SIGINT)
+    watchdog = threading.Timer(120, child.kill)  # a child that missed the signal fails the test, never hangs it
+    watchdog.start()
     rest = child.stdout.read()
-    assert child.wait() == 0
+    watchdog.cancel()
+    assert child.wait() == 0, f"the child did not stop on Ctrl-C: {rest!r}"
     child.stdout.close()
     child.stdin.close()
     added = int(rest.split("interrupted ")[1])
