@@ -9,6 +9,7 @@ citation graph, threads) is in story_results.py, also importable from here.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -140,14 +141,19 @@ class IndexStats:
 # --- snippets ----------------------------------------------------------------------------------
 
 def excerpt(text: str, terms: frozenset[str], *, paragraph: int | None = None,
-            marking: str | None = None) -> Snippet | None:
-    """The best excerpt of `text` around the words whose analysed form is in `terms`, else None."""
+            marking: str | None = None, words: Iterable[tuple[int, str]] | None = None) -> Snippet | None:
+    """The best excerpt of `text` around the words whose analysed form is in `terms`, else None.
+    `words`, where known (from the index's positions), are those words as (word number, term)."""
     if not terms or not text:
         return None
-    if not _may_hold(text, terms):
+    hits = _hits_at(text, words) if words is not None else None
+    if hits is None:
+        if not _may_hold(text, terms):
+            return None
+    elif not hits:
         return None
     best = None
-    for fragment in _fragments(text, terms):
+    for fragment in _fragments(text, terms, hits):
         score = len(fragment[2]) * (len({term for _, _, term in fragment[2]}) * 100 or 1)
         if best is None or score >= best[0]:  # as Whoosh: of equal scores, the last passage
             best = (score, fragment)
@@ -175,17 +181,21 @@ def _count_matches(text: str, terms: frozenset[str]) -> int:
     return sum(1 for term in analyse_words(text) if term in terms)
 
 
-def _fragments(text: str, terms: frozenset[str]):
+def _fragments(text: str, terms: frozenset[str], hits: dict[int, str] | None = None):
     """(start, end, matched tokens) of each passage around matched words: Whoosh's
     ContextFragmenter (SNIPPET_CHARS long at most, SNIPPET_CONTEXT characters of context) over the
     tokens of fields.TEXT_ANALYZER, without building its token objects. Between passages, the
-    words that cannot be context of the next possible match are skipped unread (see _resume_at)."""
+    words that cannot be context of the next possible match are skipped unread (see _resume_at).
+    `hits` (the matched words by where they start, with their terms) spares analysing words."""
     from .fields import _stems, term_of, word_matches
     maxchars, surround = SNIPPET_CHARS, SNIPPET_CONTEXT
     first, firsts, countdown, matched, current, endchar = None, deque(), -1, [], 0, None
     plain = text.isascii()  # then lower-casing keeps every offset: words are found in the lowered text
-    source = text.lower() if plain else text
-    next_match = _possible_matches(terms) if plain else None
+    if hits is not None:
+        source, next_match = text, _KnownMatches(hits)
+    else:
+        source = text.lower() if plain else text
+        next_match = _possible_matches(terms) if plain else None
     position = 0
     while position is not None:
         if next_match is not None:  # idle: start reading shortly before the next possible match
@@ -198,11 +208,15 @@ def _fragments(text: str, terms: frozenset[str]):
                 firsts.clear()  # what it held was too far from any match to come
         words, position = word_matches(source, position), None
         for match in words:
-            word = match.group() if plain else match.group().lower()
-            term = _stems.get(word) or term_of(word)  # the cache inline: this runs per word of a hit
             startchar, endchar = match.span()
+            if hits is not None:
+                term = hits.get(startchar)
+                hit = term is not None
+            else:
+                word = match.group() if plain else match.group().lower()
+                term = _stems.get(word) or term_of(word)  # the cache inline: this runs per word of a hit
+                hit = term in terms
             length = endchar - startchar
-            hit = term in terms
             if countdown < 0 and not hit:
                 firsts.append(startchar)
                 while firsts and endchar - firsts[0] > surround:
@@ -224,11 +238,49 @@ def _fragments(text: str, terms: frozenset[str]):
                 if countdown <= 0:
                     yield first, endchar, matched
                     first, firsts, matched, current = None, deque(), [], 0
-                    if next_match is not None:
+                    if next_match is not None and countdown < 0:  # at 0, the next word ends a passage too
                         position = endchar
                         break
     if matched:
         yield first, endchar, matched
+
+
+def _hits_at(text: str, words: Iterable[tuple[int, str]]) -> dict[int, str] | None:
+    """{where the word starts: its term} for the given (word number, term), or None where a
+    number is past the text's words (a text other than the one indexed)."""
+    from .fields import PARAGRAPH_GAP, word_matches
+    wanted = dict(words)
+    if not wanted:
+        return {}
+    last = max(wanted)
+    if last >= PARAGRAPH_GAP - 1:  # the index gives every later word the paragraph's last number
+        return None
+    out = {}
+    for number, match in enumerate(word_matches(text)):
+        term = wanted.get(number)
+        if term is not None:
+            out[match.start()] = term
+            if number == last:
+                return out
+    return None
+
+
+class _KnownMatches:
+    """_possible_matches' search, over the known starts of the matched words."""
+
+    def __init__(self, hits: dict[int, str]):
+        self._starts = sorted(hits)
+
+    def search(self, source: str, position: int) -> "_KnownMatches._At | None":
+        at = bisect_left(self._starts, position)
+        return _KnownMatches._At(self._starts[at]) if at < len(self._starts) else None
+
+    @dataclass(frozen=True)
+    class _At:
+        at: int
+
+        def start(self) -> int:
+            return self.at
 
 
 def _possible_matches(terms: frozenset[str]) -> re.Pattern | None:
@@ -281,14 +333,14 @@ def _snippet(text, start, end, spans, paragraph, marking) -> Snippet:
 def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
                  subject_terms: frozenset[str], exact_paragraphs: Iterable[int] = (),
                  para_terms: frozenset[str] = frozenset(),
-                 counts: Mapping[str, Mapping[int, int]] | None = None) -> tuple[Snippet, ...]:
+                 words: Mapping[str, Mapping[int, list[int]]] | None = None) -> tuple[Snippet, ...]:
     """Snippets for one hit: the paragraphs that matched, best first by number of matched words.
 
     `exact_paragraphs` are paragraphs (0-based, in body order) a para:(...) query matched; they
     come first, highlighted with `para_terms` too. Other paragraphs qualify when they contain body
     words of the query. When none matched, the subject (if its words matched) or else the first
-    paragraph stands in. `counts` (term -> paragraph -> occurrences, from the index) saves
-    analysing every paragraph to rank them.
+    paragraph stands in. `words` (term -> paragraph -> the numbers of the words where it stands,
+    from the index) spares analysing every paragraph to rank them, and the words of those cut.
     """
     paragraphs = _paragraphs(record)
     exact = set(exact_paragraphs)
@@ -297,8 +349,8 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
     bounds = []
     for order, (number, marking, text) in enumerate(paragraphs):
         terms = text_terms | para_terms if order in exact else text_terms
-        if counts is not None:
-            count = sum(counts.get(term, {}).get(order, 0) for term in terms)
+        if words is not None:
+            count = sum(len(words.get(term, {}).get(order, ())) for term in terms)
         else:
             count = _count_matches(text, terms)
         if count or order in exact:
@@ -309,7 +361,9 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
         if len(candidates) >= SNIPPETS_PER_HIT and (not_exact, most, order) > candidates[SNIPPETS_PER_HIT - 1][:3]:
             break
         number, marking, text = paragraphs[order]
-        snippet = excerpt(text, terms, paragraph=number, marking=marking)
+        known = None if words is None else \
+            [(word, term) for term in terms for word in words.get(term, {}).get(order, ())]
+        snippet = excerpt(text, terms, paragraph=number, marking=marking, words=known)
         if snippet is None and not not_exact:
             snippet = lead(text, paragraph=number, marking=marking)
         if snippet is not None:

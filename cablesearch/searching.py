@@ -23,7 +23,7 @@ from whoosh.searching import Searcher
 from . import _whoosh_reading  # noqa: F401 - Whoosh's term dictionaries opened with fewer reads
 from ._whoosh import LengthsInMemory, retry
 from .engine.facets import CombinedColumn, Vocabulary
-from .engine.search import (SegmentMatches, SegmentState, count_facets, match_segments, paragraph_counts,
+from .engine.search import (SegmentMatches, SegmentState, count_facets, match_segments, paragraph_words,
                             paragraphs_of_hits, top_hits)
 from .errors import CablesearchError, InvalidSearchError
 from .fields import FACETS, Kind, facet_name, field_named
@@ -170,9 +170,9 @@ class CableSearcher:
         hits = []
         for rank, (score, docnum) in enumerate(top, start=offset + 1):
             record = docs[docnum]
-            counts = paragraph_counts(*located[docnum], terms["body"] | terms["para"])
+            words = paragraph_words(*located[docnum], terms["body"] | terms["para"])
             snippets = hit_snippets(record, terms["body"], terms["subject"], exact.get(docnum, ()),
-                                    terms["para"], counts)
+                                    terms["para"], words)
             hits.append(_hit(record, rank, float(score) if scored else 0.0, snippets))
         return hits
 
