@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 SORTS = ("relevance", "date", "-date")                  # CableIndex.search(sort=...): oldest / newest first
 QUERY_FORMATS = ("text", "json", "jsonl", "csv")        # how the CLI and the REPL print search results
@@ -192,17 +192,17 @@ def _fragments(text: str, terms: frozenset[str], hits: dict[int, str] | None = N
     first, firsts, countdown, matched, current, endchar = None, deque(), -1, [], 0, None
     plain = text.isascii()  # then lower-casing keeps every offset: words are found in the lowered text
     if hits is not None:
-        source, next_match = text, _KnownMatches(hits)
+        source, next_match = text, _next_known(hits)
     else:
         source = text.lower() if plain else text
-        next_match = _possible_matches(terms) if plain else None
+        next_match = _next_possible(terms) if plain else None
     position = 0
     while position is not None:
         if next_match is not None:  # idle: start reading shortly before the next possible match
-            found = next_match.search(source, position)
+            found = next_match(source, position)
             if found is None:
                 break
-            resume = _resume_at(source, found.start(), surround)
+            resume = _resume_at(source, found, surround)
             if resume > position:
                 position = resume
                 firsts.clear()  # what it held was too far from any match to come
@@ -265,22 +265,27 @@ def _hits_at(text: str, words: Iterable[tuple[int, str]]) -> dict[int, str] | No
     return None
 
 
-class _KnownMatches:
-    """_possible_matches' search, over the known starts of the matched words."""
+def _next_known(hits: dict[int, str]) -> Callable[[str, int], int | None]:
+    """Where the next matched word starts, from a position on (None after the last)."""
+    starts = sorted(hits)
 
-    def __init__(self, hits: dict[int, str]):
-        self._starts = sorted(hits)
+    def find(source: str, position: int) -> int | None:
+        at = bisect_left(starts, position)
+        return starts[at] if at < len(starts) else None
+    return find
 
-    def search(self, source: str, position: int) -> "_KnownMatches._At | None":
-        at = bisect_left(self._starts, position)
-        return _KnownMatches._At(self._starts[at]) if at < len(self._starts) else None
 
-    @dataclass(frozen=True)
-    class _At:
-        at: int
+def _next_possible(terms: frozenset[str]) -> Callable[[str, int], int | None] | None:
+    """Where the next word that may match starts (see _possible_matches), or None where a term
+    is too short to tell."""
+    pattern = _possible_matches(terms)
+    if pattern is None:
+        return None
 
-        def start(self) -> int:
-            return self.at
+    def find(source: str, position: int) -> int | None:
+        found = pattern.search(source, position)
+        return None if found is None else found.start()
+    return find
 
 
 def _possible_matches(terms: frozenset[str]) -> re.Pattern | None:
