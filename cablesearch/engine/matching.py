@@ -341,22 +341,17 @@ def _gather(postings: TermPostings, within: np.ndarray) -> tuple[np.ndarray, np.
     """(docnum, position) of every position of a term in the documents `within`, in posting order."""
     chosen = within[postings.docnums]
     if chosen.all():
-        owner = _owners(postings.frequencies)
-        return postings.docnums[owner], postings.positions.astype(np.int64)
+        return np.repeat(postings.docnums, postings.frequencies), postings.positions.astype(np.int64)
     chosen = np.flatnonzero(chosen)
-    counts = postings.frequencies[chosen].astype(np.intp)
-    owner = _owners(counts)
-    firsts = np.cumsum(counts) - counts                 # where each posting's run starts in the output
-    index = (postings.starts[chosen].astype(np.int64) - firsts)[owner] + np.arange(len(owner))
-    return postings.docnums[chosen][owner], postings.positions[index].astype(np.int64)
+    counts = postings.frequencies[chosen]
+    firsts = np.cumsum(counts, dtype=np.int64) - counts   # where each posting's run starts in the output
+    index = np.repeat(postings.starts[chosen].astype(np.int64) - firsts, counts) + np.arange(int(counts.sum()))
+    return np.repeat(postings.docnums[chosen], counts), postings.positions[index].astype(np.int64)
 
 
 def _owners(counts: np.ndarray) -> np.ndarray:
-    """For runs of counts[i] items each, end to end, the run of each item: numpy.repeat(arange,
-    counts) by a cumulative sum (repeat copies item by item, several times slower)."""
-    ends = np.cumsum(counts, dtype=np.intp)
-    total = int(ends[-1]) if len(ends) else 0
-    return np.cumsum(np.bincount(ends[:-1], minlength=total + 1)[:total])
+    """For runs of counts[i] items each, end to end, the run of each item."""
+    return np.repeat(np.arange(len(counts)), counts)
 
 
 def _near(lists: list[TermPostings], candidates: np.ndarray, slop: int) -> tuple[np.ndarray, np.ndarray]:
