@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import deque
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -255,14 +256,10 @@ def _hits_at(text: str, words: Iterable[tuple[int, str]]) -> dict[int, str] | No
     last = max(wanted)
     if last >= PARAGRAPH_GAP - 1:  # the index gives every later word the paragraph's last number
         return None
-    out = {}
-    for number, match in enumerate(word_matches(text)):
-        term = wanted.get(number)
-        if term is not None:
-            out[match.start()] = term
-            if number == last:
-                return out
-    return None
+    found = list(islice(word_matches(text), last + 1))
+    if len(found) <= last:
+        return None
+    return {found[number].start(): term for number, term in wanted.items()}
 
 
 def _next_known(hits: dict[int, str]) -> Callable[[str, int], int | None]:
@@ -352,12 +349,14 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
     # A passage holds at most its paragraph's matches, so paragraphs are cut in order of their
     # counts, and cutting stops once no paragraph left can beat the best SNIPPETS_PER_HIT.
     bounds = []
-    for order, (number, marking, text) in enumerate(paragraphs):
+    if words is not None:
+        counts = _paragraph_counts(words, text_terms, para_terms, exact)
+        orders = sorted(order for order in set(counts) | exact if order < len(paragraphs))
+    else:
+        orders = range(len(paragraphs))
+    for order in orders:
         terms = text_terms | para_terms if order in exact else text_terms
-        if words is not None:
-            count = sum(len(words.get(term, {}).get(order, ())) for term in terms)
-        else:
-            count = _count_matches(text, terms)
+        count = counts.get(order, 0) if words is not None else _count_matches(paragraphs[order][2], terms)
         if count or order in exact:
             bounds.append((order not in exact, -count, order, terms))
     bounds.sort(key=lambda b: b[:3])
@@ -385,6 +384,20 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
         number, marking, text = paragraphs[0]
         return (lead(text, paragraph=number, marking=marking),)
     return (lead(subject),) if subject else ()
+
+
+def _paragraph_counts(words: Mapping[str, Mapping[int, list[int]]], text_terms: frozenset[str],
+                      para_terms: frozenset[str], exact: set[int]) -> dict[int, int]:
+    """Matched words per paragraph: of text_terms, and of para_terms too in the exact paragraphs."""
+    counts: dict[int, int] = {}
+    for term, by_paragraph in words.items():
+        in_text = term in text_terms
+        if not in_text and term not in para_terms:
+            continue
+        for order, found in by_paragraph.items():
+            if in_text or order in exact:
+                counts[order] = counts.get(order, 0) + len(found)
+    return counts
 
 
 def _paragraphs(record: Mapping[str, Any]) -> list[tuple[int | None, str | None, str]]:
