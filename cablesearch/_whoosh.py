@@ -9,26 +9,20 @@ Writing postings: Whoosh spills a segment's postings to disk one pickle per post
 type of each as it comes; ChunkedPostingPool pickles them in chunks and checks nothing (a quarter
 of a build between them).
 
-Whoosh's sub-writers block on their job queue forever if the parent dies, and they inherit the
-parent's lock file descriptors, so a killed indexer would leave orphans holding the lock. Here
-each sub-writer dies with its parent (Linux PR_SET_PDEATHSIG, else a watchdog thread), ignores
-Ctrl-C (the parent handles it), and cancel() kills the sub-writers instead of abandoning them.
+The multi-process writer is in _whoosh_mp.py, imported only to write with several processes (it
+brings in multiprocessing, which searching never needs).
 """
 from __future__ import annotations
 
-import os
 import pickle
 import shutil
-import signal
 import struct
 import sys
-import threading
 import time
 from array import array
 from itertools import islice
 from operator import add
 
-import whoosh.multiproc
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.util.numeric import byte_to_length
@@ -43,7 +37,6 @@ from whoosh.filedb.filestore import FileStorage
 
 from .engine.postings import ALIGNMENT, SUFFIX as POSTINGS_SUFFIX, PostingsFile, open_segment_postings
 from .fields import ArrayPositions, keeps_positions
-from whoosh.multiproc import MpWriter, SubWriterTask
 
 
 class LengthsInMemory:
@@ -203,62 +196,6 @@ def _with_array_positions(postings, arrays, native: set[str]):
 
 class FastSegmentWriter(_FastFlush, SegmentWriter):
     """Whoosh's SegmentWriter with the postings written faster (see the module docstring)."""
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            raise OSError
-    except (OSError, AttributeError):
-        def watch():
-            while os.getppid() == parent_pid:
-                time.sleep(0.5)
-            os._exit(1)
-        threading.Thread(target=watch, daemon=True).start()
-    if os.getppid() != parent_pid:  # the parent died before we asked to follow it
-        os._exit(1)
-
-
-class _SubWriter(SubWriterTask):
-    parent_pid = 0
-
-    def run(self):
-        _die_with_parent(self.parent_pid)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        whoosh.multiproc.SegmentWriter = FastSegmentWriter  # this process's writer (run() names no other)
-        super().run()
-
-
-class ChildSafeMpWriter(_FastFlush, MpWriter):
-    """MpWriter whose sub-processes never outlive the indexing process."""
-
-    def _new_task(self):
-        task = _SubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                          self.subargs, self.multisegment)
-        task.parent_pid = os.getpid()
-        task.daemon = True
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def end_group(self):
-        # MpWriter only hands a job file to a sub-writer from add_document outside a group, so
-        # with every document in a group it never would until commit; hand it over here.
-        super().end_group()
-        if not self._grouping and len(self.docbuffer) >= self.batchsize:
-            self._enqueue()
-
-    def cancel(self):
-        try:
-            for task in self.tasks:
-                if task.is_alive():
-                    task.kill()
-                task.join()
-        finally:
-            SegmentWriter.cancel(self)
 
 
 def _read_offsets_and_lengths(self) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import TermNotFound
 from whoosh.writing import SegmentWriter
 
-from ._whoosh import INDEX_NAME, ChildSafeMpWriter, FastSegmentWriter, open_whoosh
+from ._whoosh import INDEX_NAME, FastSegmentWriter, open_whoosh
 from .engine.postings import SEPARATOR
 from .errors import IndexingInterrupted, IndexLockedError, IndexPathError, IndexWriteError
 from .fields import FACETS, FIELDS, Kind, classification_level, facet_column, keyword_value
@@ -127,6 +126,7 @@ class _WriterLock:
                     raise IndexLockedError(self.path.parent, holder.get("pid"), holder.get("started"),
                                            self.timeout) from None
                 time.sleep(0.05)
+        import socket  # here, not at the top: a search never takes the lock
         info = {"pid": os.getpid(), "started": _now_iso(), "host": socket.gethostname(),
                 "command": " ".join(sys.argv)}
         os.ftruncate(fd, 0)
@@ -157,6 +157,7 @@ def _whoosh_writer(ix: whoosh_index.Index, procs: int, timeout: float) -> Segmen
     """A Whoosh writer; with procs > 1, sub-processes analyse the documents (one segment each)."""
     if procs <= 1:
         return FastSegmentWriter(ix, timeout=timeout, limitmb=POSTING_POOL_MB)
+    from ._whoosh_mp import ChildSafeMpWriter
     return ChildSafeMpWriter(ix, procs=procs, multisegment=True, batchsize=256, timeout=timeout,
                              limitmb=POSTING_POOL_MB)
 

@@ -8,7 +8,6 @@ counts add up, the top hits of each segment compete by (score, docnum), facet co
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -79,7 +78,7 @@ class SegmentMatches:
 # para:(...) or expanding terms: NumPy releases the GIL in its large operations, which are most of
 # such a query. Lighter queries take less time than starting and waking the threads.
 THREADED_SEGMENT_DOCS = 20_000
-_pool: ThreadPoolExecutor | None = None
+_pool = None  # a concurrent.futures.ThreadPoolExecutor, made (and imported) at the first threaded search
 
 
 def match_segments(q: wq.Query, segments: Sequence[tuple[object, SegmentState]], *, scored: bool,
@@ -95,6 +94,7 @@ def match_segments(q: wq.Query, segments: Sequence[tuple[object, SegmentState]],
         return [run(segment) for segment in segments]
     global _pool
     if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
         _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cablesearch-segment")
     futures = {i: _pool.submit(run, segments[i]) for i in large}
     matches = [None if i in futures else run(segment) for i, segment in enumerate(segments)]
