@@ -510,31 +510,42 @@ def _common_ratio(base: dict[str, Any], ours: dict[str, Any], key: str = "median
 ENGINE_NOTES = [
     "- Queries run over NumPy arrays of each segment's postings, written into the segment's compound",
     "  file when Whoosh flushes it (cablesearch/engine): matches are masks, BM25F is vectorised (equal",
-    "  to Whoosh's scores, tested), phrases probe the rarer words' positions by binary search, para:",
-    "  works on (cable, paragraph) keys, facets are bincounts over codes kept in the same file. Python",
-    "  runs per part of the query and per hit shown; at 25k most of a search is the page of 10 hits",
-    "  (decoding their records, cutting snippets), a few ms.",
-    "- At 251k the engine is 3.7x faster than FTS5 on the geometric mean of the 86 queries both run",
-    "  (4.9x on the sum of medians) and faster on every class but proximity, where FTS5's NEAR is",
-    "  unordered and ours ordered (0.69x; 8.6 vs 10.6 ms). The session-2 engine was 1.1x faster than",
-    "  FTS5 at 251k on the older 53-query mix (median 109 ms, p95 530 ms).",
-    "- The median, p95 and slowest targets are still missed: time now grows with the positions a",
-    "  phrase must probe. Common-word phrases (\"one of the\": its stems `on`, `of`, `the` stand in",
-    "  nearly every cable, millions of positions at 251k) and para: with such phrases are the tail;",
-    "  a phrase is probed by binary searches over the positions of its words, all at once, but the",
-    "  probes are as many as the rarest word's positions. Next-word (bigram) postings for the",
-    "  commonest words, or evaluating segments on both cores, are the next steps.",
-    "- Small sizes: at 25k FTS5 answers multi-word ANDs and proximity over few matches in 2-5 ms, all",
-    "  in C, while ours pays a fixed few ms for the page of hits (0.45x on multi-word AND at 25k,",
-    "  0.97x at 100k, 1.57x at 251k).",
-    "- Index size: the arrays add about 1.3x the corpus CSV to Whoosh's own files, which keep the",
-    "  positions too (pickled, for Whoosh's matchers): 3.6x the CSV in all. Dropping Whoosh's copy of",
-    "  the positions would bring it near 2.5x.",
-    "- Build: 1,551 s wall and 2,674 s CPU at 251k, against 736 s and 1,449 s in session 2; the",
-    "  postings pass through once more to be written as arrays (positions decoded per posting), and",
-    "  these runs shared the 2 cores with other work (load column), which the CPU time includes too.",
-    "- One-shot: about 35 ms of the 0.35-0.57 s is Python's start, 0.2-0.3 s imports (Whoosh, Lark,",
-    "  NumPy), measured on the loaded machine.",
+    "  to Whoosh's scores, tested), phrases probe the rarest word's positions in the others' (binary",
+    "  search, or a merge where the word has fewer positions than the probes), para: works on",
+    "  (cable, paragraph) keys, facets are bincounts over codes kept in the same file. Positions live",
+    "  only in these arrays (Whoosh keeps weights): the index is 2.3x the corpus CSV. Large segments",
+    "  are evaluated in two threads for phrases, para: and expanding terms (NumPy releases the GIL).",
+    "- A hit's snippets take its matched words from the positions (word numbers per paragraph): no",
+    "  word is stemmed, and the cutting skips to the matches (Whoosh's passages, tested on the real",
+    "  corpus). The page of 10 hits costs about 4.6 ms at 251k: records 1.9 ms (zlib + JSON),",
+    "  snippets 1.8 ms; matching about 5.4 ms and the default facets 1.8 ms, over the middle half of",
+    "  the mix.",
+    "- Machine: these runs are on a 2-core AMD EPYC; the previous report's (median 10.6 ms at 251k)",
+    "  were on an Intel Xeon. The code of that report (a08365b) takes a 16.5 ms median here over the",
+    "  same mix (warm, default facets; a quick script, not run.py). The median target (10 ms) is",
+    "  missed here by 2-3 ms; p95 sits at the 60 ms line and the slowest (`\"one of the\"`, 190-260",
+    "  ms between runs) at the 200 ms one.",
+    "- The tail is phrases of the commonest words: `\"one of the\"` probes 1.2 million positions of",
+    "  `one` per large segment against 3.1 million of `of`, each probe a binary search over the",
+    "  (cable, position) keys built for the query. Storing each segment's positions as one running",
+    "  word count (so the stored arrays are the keys) or next-word postings for the commonest words",
+    "  would take that work away; both change the index format.",
+    "- NumPy 2.3+ hashes in numpy.unique: 10x slower on sorted keys (para:(marking:C corruption) took",
+    "  186 ms); sorted keys are now deduplicated directly (72 ms). numpy.repeat is 10x faster than the",
+    "  cumulative-sum trick the positions were gathered with.",
+    "- Small sizes: at 25k FTS5 answers queries over fewer than 100 matches in 2-3 ms, all in C,",
+    "  while ours pays a fixed few ms for the page of hits; from 1k matches up ours is 3-27x faster.",
+    "- Build: 1,313 s wall and 2,569 s CPU at 251k on a quiet machine (target 15 min: missed). About",
+    "  40% of a sub-writer's CPU is Whoosh's per-posting Python (its pool, posting writer and block",
+    "  encoder) plus the pass that copies postings into the arrays; writing the text fields' postings",
+    "  straight from the arrays, without Whoosh's pool, is the next step.",
+    "- One-shot: Python starts in 12-29 ms and the imports take about 0.22 s (NumPy 60 ms, Whoosh",
+    "  40 ms, Lark 17 ms), so the search itself has about 60 ms for a 0.3 s answer: enough for",
+    "  selective queries, not for common-word phrases or facets over 40% of the archive, cold. The",
+    "  figures are from a regular install (`pip install .`, as the README's first command); an",
+    "  editable install adds about 14 ms of start-up.",
+    "- 1,000,000 cables were not run: generating and building that corpus takes about 2.5 hours on",
+    "  this machine, more than this session had left after the runs above.",
 ]
 
 
@@ -735,7 +746,7 @@ def _targets(sizes: list[dict[str, Any]], queries: list[Any]) -> list[str]:
     if r is None:
         return ["No results yet."]
     full = r["size"] == TARGET_SIZE
-    at = "" if full else f" — not measured at 251,287 cables, so these are not yet the target figures"
+    at = "" if full else " — not measured at 251,287 cables, so these are not yet the target figures"
     out = [f"Checked at {r['size']:,} cables{at}.", "", "| target | measured | verdict |", "|---|---:|---|"]
 
     def verdict(ok: bool | None) -> str:
@@ -928,7 +939,8 @@ def main(argv: list[str] | None = None) -> int:
         results_path.write_text(json.dumps(results, indent=1, default=str))
         write_report(results, args.report, _command_lines(results))
     elif not args.report_only:
-        command = "cd /work/main && .venv/bin/python bench/run.py " + shlex.join(argv)
+        python = os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT)) else sys.executable
+        command = f"cd {ROOT} && {python} bench/run.py " + shlex.join(argv)
         for size in (parse_size(s) for s in args.sizes.split(",") if s.strip()):
             results["sizes"][str(size)] = merge_runs(results["sizes"].get(str(size)), bench_size(size, args))
             results["machine"] = machine_info()
