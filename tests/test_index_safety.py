@@ -55,6 +55,9 @@ def child_main(argv: list[str]) -> None:
     path = argv[1]
     ix = CableIndex.open(path)
     if mode == "index":
+        # As in a terminal, Ctrl-C raises KeyboardInterrupt, even where the tests run as a background
+        # job (whose processes inherit SIGINT ignored, which Python then leaves ignored).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         n, batch, procs = map(int, argv[2:5])
         pause_at = int(argv[5]) if len(argv) > 5 else -1  # before reading this cable, wait for a line on stdin
         if procs > 1:
