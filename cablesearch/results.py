@@ -191,10 +191,10 @@ def _fragments(text: str, terms: frozenset[str], hits: dict[int, str] | None = N
     from .fields import _stems, term_of, word_matches
     maxchars, surround = SNIPPET_CHARS, SNIPPET_CONTEXT
     first, firsts, countdown, matched, current, endchar = None, deque(), -1, [], 0, None
-    plain = text.isascii()  # then lower-casing keeps every offset: words are found in the lowered text
     if hits is not None:
-        source, next_match = text, _next_known(hits)
+        source, next_match, plain = text, _next_known(hits), True  # words are not read, only located
     else:
+        plain = text.isascii()  # then lower-casing keeps every offset: words are found in the lowered text
         source = text.lower() if plain else text
         next_match = _next_possible(terms) if plain else None
     position = 0
