@@ -1,7 +1,8 @@
 """A compiled `whoosh.query` evaluated over one segment's postings arrays.
 
 Matches are boolean masks over the segment's documents (And/Or/Not are mask operations, a term
-sets its docnums); scores are dense arrays summed as Whoosh's matchers sum them. Phrases start
+sets its docnums); scores are kept only for the matching documents and summed as Whoosh's
+matchers sum them, so a term's scores cost its postings, not the segment's size. Phrases start
 from the word with the fewest positions among the documents that hold every word and probe the
 others at their offsets (binary searches over the probed word's positions); para:(...) works on
 (document, paragraph) keys: And/Or/Not of its parts become intersections, unions and differences
@@ -10,6 +11,7 @@ of sorted key arrays. Python runs once per query part, NumPy per posting.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from whoosh import query as wq
@@ -33,14 +35,16 @@ class Segment:
     postings: SegmentPostings
     live: np.ndarray                 # bool per docnum: False for deleted documents
     _lengths: dict
+    has_deletions: bool = False
 
     @classmethod
     def load(cls, reader, postings: SegmentPostings) -> "Segment":
         count = reader.doc_count_all()
         live = np.ones(count, bool)
-        if reader.has_deletions():
+        deleted = reader.has_deletions()
+        if deleted:
             live[np.fromiter(reader.deleted_docs_set, np.int64)] = False
-        return cls(reader, postings, live, {})
+        return cls(reader, postings, live, {}, deleted)
 
     @property
     def doc_count(self) -> int:
@@ -55,11 +59,69 @@ class Segment:
         return self._lengths[fieldname]
 
 
-@dataclass
 class Match:
-    """A query part's matches in a segment: a mask over docnums, and their scores where asked."""
-    mask: np.ndarray
-    scores: np.ndarray | None = None
+    """A query part's matches in a segment: a mask over docnums (`docs`: the same, ascending; a
+    term inside a prefix or wildcard has only `docs`) and, for a scored search, a way to score
+    any of them. Scores are computed only for the documents asked about: an AND of common words
+    scores the few documents it keeps, not every posting of each word."""
+    __slots__ = ("mask", "_docs", "_values", "_score")
+
+    def __init__(self, mask: np.ndarray | None, values: np.ndarray | None = None, docs: np.ndarray | None = None,
+                 score: Callable[[np.ndarray], np.ndarray] | None = None):
+        self.mask, self._docs, self._values, self._score = mask, docs, values, score
+
+    @property
+    def docs(self) -> np.ndarray:
+        if self._docs is None:
+            self._docs = np.flatnonzero(self.mask)
+        return self._docs
+
+    @property
+    def values(self) -> np.ndarray | None:
+        """The scores of `docs`, or None for an unscored search."""
+        if self._values is None and self._score is not None:
+            self._values = self._score(self.docs)
+        return self._values
+
+    @property
+    def scores(self) -> np.ndarray | None:
+        """The scores as a dense array over the segment's docnums (zero where nothing matched)."""
+        if self.values is None:
+            return None
+        dense = np.zeros(len(self.mask))
+        dense[self.docs] = self.values
+        return dense
+
+    def holds(self, docs: np.ndarray) -> np.ndarray:
+        """Which of `docs` (docnums ascending) match."""
+        if self.mask is not None:
+            return self.mask[docs]
+        if not len(self.docs):
+            return np.zeros(len(docs), bool)
+        at = np.minimum(np.searchsorted(self.docs, docs), len(self.docs) - 1)
+        return self.docs[at] == docs
+
+    def values_at(self, docs: np.ndarray) -> np.ndarray:
+        """The scores of `docs`, docnums ascending that this match holds."""
+        if self._values is None:
+            return self._score(docs) if len(docs) != len(self.docs) else self.values
+        if len(docs) == len(self._values):
+            return self._values
+        return self._values[_indexes(self.docs, docs, len(self.mask) if self.mask is not None else 0)]
+
+
+_LOOKUP_RATIO = 16  # fewer than 1/16 of the docnums are found by binary search, more by spreading indexes out
+_SPREAD_RATIO = 64  # a sum over fewer than 1/64 of a segment's documents is made where they are, else spread out
+
+
+def _indexes(ordered: np.ndarray, docs: np.ndarray, n: int) -> np.ndarray:
+    """Where each of `docs` stands in `ordered` (docnums ascending, holding them all, below n): by
+    binary search for a few, else by spreading the indexes over the docnums once."""
+    if len(docs) * _LOOKUP_RATIO < len(ordered) or not n:
+        return np.searchsorted(ordered, docs)
+    where = np.empty(n, np.intp)
+    where[ordered] = np.arange(len(ordered))
+    return where[docs]
 
 
 class ArrayQuery:
@@ -76,8 +138,12 @@ class ArrayQuery:
     def run(self, q: wq.Query) -> Match:
         """The live documents matching q, with their scores if the query was made `scored`."""
         found = self._eval(q, None)
-        found.mask &= self.segment.live
-        return found
+        if not self.segment.has_deletions:
+            return found
+        live = self.segment.live
+        if not self.scored:
+            return Match(found.mask & live)
+        return Match(found.mask & live, docs=found.docs[live[found.docs]], score=found.values_at)
 
     def paragraphs(self, q: wq.Query, docnums: np.ndarray) -> dict[int, set[int]]:
         """For the documents `docnums`, the paragraphs where a para:(...) of q holds (for snippets)."""
@@ -98,7 +164,7 @@ class ArrayQuery:
             return self._term(q.fieldname, q.text, q.boost)
         if kind is wq.Every:  # every cable, or (field:*) every cable with a value in the field
             mask = self._mask(self.segment.postings.field_docs(q.fieldname)) if q.fieldname else np.ones(self.n, bool)
-            return Match(mask, np.where(mask, float(q.boost), 0.0) if self.scored else None)
+            return self._constant(mask, q.boost)
         if q is wq.NullQuery or kind is type(wq.NullQuery):
             return self._empty()
         if kind is wq.Phrase and self._positional(q.fieldname):
@@ -114,7 +180,13 @@ class ArrayQuery:
         raise Unsupported(kind.__name__)
 
     def _empty(self) -> Match:
-        return Match(np.zeros(self.n, bool), np.zeros(self.n) if self.scored else None)
+        return Match(np.zeros(self.n, bool), np.zeros(0) if self.scored else None, np.zeros(0, np.intp))
+
+    def _constant(self, mask: np.ndarray, boost: float) -> Match:
+        """Every document of the mask scored `boost`."""
+        if not self.scored:
+            return Match(mask)
+        return Match(mask, score=lambda docs: np.full(len(docs), float(boost)))
 
     def _mask(self, docnums: np.ndarray) -> np.ndarray:
         mask = np.zeros(self.n, bool)
@@ -131,23 +203,45 @@ class ArrayQuery:
     def _positional(self, fieldname: str) -> bool:
         return fieldname in self._schema and keeps_positions(self._schema[fieldname])
 
-    def _term_scores(self, fieldname: str, text, postings: TermPostings) -> np.ndarray:
-        """Dense scores of one term (zero where it does not match)."""
-        scores = np.zeros(self.n)
-        if len(postings.docs):
-            btext = text if isinstance(text, bytes) else self._schema[fieldname].to_bytes(text)
-            weights = postings.frequencies * self._schema[fieldname].format.field_boost
-            scores[postings.docnums] = term_scores(self.searcher, fieldname, btext, postings.docnums,
-                                                    weights, self.segment.lengths(fieldname), self.scorers)
-        return scores
+    def _term_values(self, fieldname: str, text, postings: TermPostings,
+                     docs: np.ndarray | None = None) -> np.ndarray:
+        """One term's scores for its postings, or only for `docs` (docnums ascending, all among them)."""
+        docnums, frequencies = postings.docnums, postings.frequencies
+        if docs is not None and len(docs) < len(docnums):
+            at = _indexes(docnums, docs, self.n)
+            docnums, frequencies = docnums[at], frequencies[at]
+        if not len(docnums):
+            return np.zeros(0)
+        btext = text if isinstance(text, bytes) else self._schema[fieldname].to_bytes(text)
+        weights = frequencies * self._schema[fieldname].format.field_boost
+        return term_scores(self.searcher, fieldname, btext, docnums, weights,
+                           self.segment.lengths(fieldname), self.scorers)
 
     def _term(self, fieldname: str, text, boost: float = 1.0) -> Match:
         postings = self._postings(fieldname, text)
         mask = self._mask(postings.docnums)
         if not self.scored:
             return Match(mask)
-        scores = self._term_scores(fieldname, text, postings)
-        return Match(mask, scores * boost if boost != 1.0 else scores)
+        return Match(mask, docs=postings.docnums,
+                     score=lambda docs: _boosted(self._term_values(fieldname, text, postings, docs), boost))
+
+    def _sum(self, parts: list[Match], docs: np.ndarray, boost: float) -> np.ndarray:
+        """The scores of `docs` (each in some part) summed over the parts that hold them, in order,
+        as Whoosh's union matchers add them, times the boost."""
+        if len(docs) * _SPREAD_RATIO < self.n:
+            values = np.zeros(len(docs))
+            for part in parts:
+                inside = part.holds(docs)
+                if inside.all():
+                    values += part.values_at(docs)
+                elif inside.any():
+                    values[inside] += part.values_at(docs[inside])
+        else:
+            dense = np.zeros(self.n)
+            for part in parts:
+                dense[part.docs] += part.values
+            values = dense[docs]
+        return _boosted(values, boost)
 
     def _expand(self, q: wq.MultiTerm) -> list[bytes]:
         """The terms a prefix, wildcard, fuzzy term or range stands for in this segment (noted in
@@ -169,13 +263,16 @@ class ArrayQuery:
         if not self.scored:
             return Match(mask)
         if len(words) == 1:  # as Whoosh: one term is scored as a Term, without the boost
-            return Match(mask, self._term_scores(q.fieldname, words[0], lists[0]))
+            return Match(mask, docs=lists[0].docnums,
+                         score=lambda docs: self._term_values(q.fieldname, words[0], lists[0], docs))
         if q.constantscore:  # as documented: the boost (Whoosh's matchers vary by union type)
-            return Match(mask, np.where(mask, float(q.boost), 0.0))
-        scores = np.zeros(self.n)
-        for word, postings in zip(words, lists):
-            scores += self._term_scores(q.fieldname, word, postings)
-        return Match(mask, _boosted(scores, q.boost))
+            return self._constant(mask, q.boost)
+
+        def term(word: bytes, postings: TermPostings) -> Match:
+            return Match(None, docs=postings.docnums,
+                         score=lambda docs: self._term_values(q.fieldname, word, postings, docs))
+        parts = [term(word, postings) for word, postings in zip(words, lists)]
+        return Match(mask, score=lambda docs: self._sum(parts, docs, q.boost))
 
     def _or(self, q: wq.Or, within: np.ndarray | None) -> Match:
         parts = [self._eval(sub, within) for sub in q.subqueries]
@@ -186,10 +283,9 @@ class ArrayQuery:
             mask |= part.mask
         if not self.scored:
             return Match(mask)
-        scores = parts[0].scores.copy()
-        for part in parts[1:]:
-            scores += part.scores
-        return Match(mask, _boosted(scores, q.boost) if len(parts) > 1 else scores)
+        if len(parts) == 1:
+            return Match(mask, docs=parts[0].docs, score=parts[0].values_at)
+        return Match(mask, score=lambda docs: self._sum(parts, docs, q.boost))
 
     def _and(self, q: wq.And, within: np.ndarray | None) -> Match:
         """Its parts without positions first, then those with positions, read only where the
@@ -210,13 +306,18 @@ class ArrayQuery:
                 mask &= ~self._eval_unscored(sub, mask).mask
         if not self.scored:
             return Match(mask)
+        rarest = min(parts, key=lambda part: len(part.docs)).docs
+        docs = rarest[mask[rarest]]
         if len(q.subqueries) == 1:  # as Whoosh: a one-part compound's boost is not applied
-            return Match(mask, np.where(mask, parts[0].scores, 0.0))
-        scores = np.zeros(self.n)
-        for part in parts:
-            scores += part.scores
-        scores += len(excluded)  # Whoosh scores a NOT's inverse matcher 1.0
-        return Match(mask, np.where(mask, _boosted(scores, q.boost), 0.0))
+            return Match(mask, docs=docs, score=parts[0].values_at)
+
+        def score(docs: np.ndarray) -> np.ndarray:
+            values = np.zeros(len(docs))
+            for part in parts:
+                values += part.values_at(docs)
+            values += len(excluded)  # Whoosh scores a NOT's inverse matcher 1.0
+            return _boosted(values, q.boost)
+        return Match(mask, docs=docs, score=score)
 
     def _eval_unscored(self, q: wq.Query, within: np.ndarray | None) -> Match:
         scored, self.scored = self.scored, False
@@ -229,14 +330,16 @@ class ArrayQuery:
     def _phrase(self, q: wq.Phrase, within: np.ndarray | None) -> Match:
         """Documents where the words stand at consecutive positions (Whoosh's Phrase, slop 1);
         scored as Whoosh does: the sum of the words' scores, times the boost."""
-        docs, _ = self._phrase_starts(q.fieldname, q.words, within, q.slop)
-        mask = self._mask(docs)
+        starts, _ = self._phrase_starts(q.fieldname, q.words, within, q.slop)
+        mask = self._mask(starts)
         if not self.scored:
             return Match(mask)
-        scores = np.zeros(self.n)
-        for word in q.words:
-            scores += self._term_scores(q.fieldname, word, self._postings(q.fieldname, word))
-        return Match(mask, np.where(mask, _boosted(scores, q.boost), 0.0))
+        def score(docs: np.ndarray) -> np.ndarray:
+            values = np.zeros(len(docs))
+            for word in q.words:
+                values += self._term_values(q.fieldname, word, self._postings(q.fieldname, word), docs)
+            return _boosted(values, q.boost)
+        return Match(mask, docs=_distinct(starts), score=score)
 
     def _phrase_starts(self, fieldname: str, words, within: np.ndarray | None,
                        slop: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -267,10 +370,11 @@ class ArrayQuery:
         candidates = self._eval(paragraph_candidates(q.child), within)
         mask = candidates.mask if within is None else candidates.mask & within
         keys = self._paragraph_keys(q.child, mask)
-        mask = self._mask((keys >> PARAGRAPH_BITS).astype(np.int64))
+        docs = _distinct((keys >> PARAGRAPH_BITS).astype(np.intp))
+        mask = self._mask(docs)
         if not self.scored:
             return Match(mask)
-        return Match(mask, np.where(mask, _boosted(candidates.scores, q.boost), 0.0))
+        return Match(mask, docs=docs, score=lambda docs: _boosted(candidates.values_at(docs), q.boost))
 
     def _paragraph_keys(self, q: wq.Query, within: np.ndarray) -> np.ndarray:
         """Sorted unique (docnum << 12 | paragraph) keys where q holds, in documents `within`."""

@@ -108,8 +108,10 @@ def match_segment(q: wq.Query, searcher, state: SegmentState, *, scored: bool,
     term scorers for the other segments of the same search."""
     if state.arrays is not None:
         try:
-            return ArrayQuery(state.arrays, searcher, scored=scored, expansions=expansions,
-                              scorers=scorers).run(q)
+            found = ArrayQuery(state.arrays, searcher, scored=scored, expansions=expansions,
+                               scorers=scorers).run(q)
+            found.values  # scored here, in the segment's thread where there is one
+            return found
         except Unsupported:
             pass
     from ..matching import SegmentQuery  # the matchers' path: segments without arrays, unknown query types
@@ -122,11 +124,10 @@ def match_segment(q: wq.Query, searcher, state: SegmentState, *, scored: bool,
         return Match(mask)
     with WHOOSH_LOCK:
         ids, values = query.scored_matches()
-    ids = np.asarray(ids, np.int64)
-    scores = np.zeros(count)
+    ids = np.asarray(ids, np.intp)
+    order = np.argsort(ids, kind="stable")
     mask[ids] = True
-    scores[ids] = np.asarray(values, np.float64)
-    return Match(mask, scores)
+    return Match(mask, np.asarray(values, np.float64)[order], ids[order])
 
 
 def top_hits(parts: Sequence[SegmentMatches], wanted: int, sort: str) -> list[tuple[float, int]]:
@@ -136,9 +137,9 @@ def top_hits(parts: Sequence[SegmentMatches], wanted: int, sort: str) -> list[tu
         return []
     keys, docnums = [], []
     for part in parts:
-        docs = np.flatnonzero(part.match.mask)
+        docs = part.match.docs
         if sort == "relevance":
-            values = part.match.scores[docs]
+            values = part.match.values
         else:
             values = part.state.sort_key("date" if sort == "date" else "newest_first")[docs]
         chosen = best(values, docs, wanted, descending=sort == "relevance")
