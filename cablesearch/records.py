@@ -1,6 +1,9 @@
-"""A cable as the index stores it: the whole record (to_dict + raw) as compact JSON, and back.
+"""A cable as the index stores it, as compact JSON in two columns, and back.
 
-The `record` column compresses it; `CableIndex.get` returns exactly what was indexed.
+The `record` column holds what a page of hits reads (the metadata and the paragraphs), the
+`record_text` column the cable's whole text (`body` and `raw`), which only `CableIndex.get` and
+hits on a cable without paragraphs read: most of a record's bytes, so leaving them out of a page
+of hits spares their decompression and decoding. Together they are exactly what was indexed.
 """
 from __future__ import annotations
 
@@ -13,16 +16,27 @@ from typing import Any
 
 from .model import Cable, parse_utc
 
+TEXT_KEYS = ("body", "raw")  # kept in the record_text column
 
-def encode_record(cable: Cable) -> bytes:
-    """The whole cable as compact JSON (the column compresses it)."""
+
+def encode_record(cable: Cable) -> tuple[bytes, bytes]:
+    """The cable as (record, record_text): compact JSON (the columns compress it)."""
     record = cable.to_dict()
     record["raw"] = cable.raw
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = {key: record.pop(key) for key in TEXT_KEYS}
+    return _json(record), _json(text)
 
 
-def decode_record(data: bytes) -> dict[str, Any]:
-    return json.loads(data.decode("utf-8"))
+def _json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode_record(data: bytes, text: bytes | None = None) -> dict[str, Any]:
+    """A stored record, with its text where `text` (the record_text column's bytes) is given."""
+    record = json.loads(data.decode("utf-8"))
+    if text is not None:
+        record.update(json.loads(text.decode("utf-8")))
+    return record
 
 
 def cable_from_record(record: dict[str, Any]) -> Cable:

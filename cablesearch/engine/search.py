@@ -30,7 +30,7 @@ class SegmentState:
     arrays: Segment | None
     facets: dict[str, FacetColumn] = field(default_factory=dict)
     sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
-    _records: object = None
+    _records: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, reader, storage) -> "SegmentState":
@@ -54,11 +54,12 @@ class SegmentState:
             keys = self.sort_keys[column] = np.asarray(numeric_column(self.reader, column))
         return keys
 
-    def record(self, docnum: int) -> bytes:
-        """The stored (compressed JSON) record of a document."""
-        if self._records is None:
-            self._records = self.reader.column_reader("record")
-        return self._records[docnum]
+    def record(self, docnum: int, column: str = "record") -> bytes:
+        """A document's stored record (JSON, see records.py): the `record` column or `record_text`."""
+        reader = self._records.get(column)
+        if reader is None:
+            reader = self._records[column] = self.reader.column_reader(column)
+        return reader[docnum]
 
     def close(self) -> None:
         if self.arrays is not None:
