@@ -317,6 +317,18 @@ def test_get_returns_the_cable_exactly_as_indexed(index):
     assert "07BAKU595" in index and "99NOWHERE1" not in index
 
 
+def test_a_page_of_hits_reads_records_without_the_cables_whole_text(index, monkeypatch):
+    from cablesearch.engine.search import SegmentState
+    read = []
+    original = SegmentState.record
+    monkeypatch.setattr(SegmentState, "record",
+                        lambda self, docnum, column="record": read.append(column) or original(self, docnum, column))
+    hits = index.search("Belarus", facets=()).hits
+    assert "09STATE1" in {hit.id for hit in hits}
+    assert read.count("record") == len(hits) and read.count("record_text") == 1  # 09STATE1: its body is its snippet
+    assert marked(next(hit for hit in hits if hit.id == "09STATE1").snippets[0]) == ["Belarus"]
+
+
 def test_08LONDON2883_is_found_by_the_malformed_archive_id_08EFTOLONDON2883(index):
     repaired = replace(make_cable("08LONDON2883", "2008-11-12T10:00:00", "LONDON", "Embassy London",
                                   "CONFIDENTIAL", "PREL UK", "UK: REPAIRED ID", [(1, "C", "Text.")]),

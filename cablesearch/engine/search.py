@@ -173,7 +173,9 @@ def count_facets(parts: Sequence[SegmentMatches], names: Sequence[str], vocabula
             joined = combined[column_name] = CombinedColumn(columns)
         if mask is None:
             mask = np.concatenate([part.match.mask for part in parts]) if parts else np.zeros(0, bool)
-            docs = np.flatnonzero(mask)
+            offsets = np.cumsum([0] + [len(part.match.mask) for part in parts])
+            docs = np.concatenate([part.match.docs + offset for part, offset in zip(parts, offsets.tolist())]) \
+                if parts else np.zeros(0, np.intp)
         out[name] = ranked_counts(joined.count(mask, docs, len(vocabulary.values)), vocabulary)
     return out
 
