@@ -367,7 +367,7 @@ def _whoosh_type(f: Field, whoosh_positions: bool = False) -> wf.FieldType | Non
 def build_schema(whoosh_positions: bool = False) -> wf.Schema:
     """The index schema: one Whoosh field per table row, plus date keys, paragraph markings and columns.
 
-    The whole cable (to_dict + raw, compressed JSON) is kept in the `record` and `record_text`
+    The whole cable (to_dict + raw, compressed JSON) is kept in the `record` and `record_rest`
     columns (see records.py), so stored fields stay small and `get(id)` returns exactly what was
     indexed. Positions are kept in the
     postings arrays only, unless `whoosh_positions` (see CableText).
@@ -379,7 +379,7 @@ def build_schema(whoosh_positions: bool = False) -> wf.Schema:
         archive_id=wf.ID,                  # the archive's malformed id where the text repaired it (id: finds both)
         marking=ParagraphMarkings(whoosh_positions),
         record=wf.COLUMN(columns.CompressedBytesColumn(level=6)),  # 8% smaller than its default 3, as fast to read
-        record_text=wf.COLUMN(columns.CompressedBytesColumn(level=6)),
+        record_rest=wf.COLUMN(columns.VarBytesColumn()),  # compressed by records.py, with the record as dictionary
         # The date as negated seconds since the epoch: sorting on it ascending is newest first
         # with undated cables last (the DATETIME column puts them last only in ascending order).
         newest_first=wf.COLUMN(columns.NumericColumn("q", default=2**63 - 1)),

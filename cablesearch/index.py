@@ -2,7 +2,7 @@
 
 One cable is one Whoosh document; its body is indexed paragraph by paragraph (see fields.py), so
 para:(...) is a positional query, not a join. The full cable (to_dict + raw, compressed JSON)
-lives in the `record` column; `get(id)` returns it unchanged. Writing (batches, the writer lock,
+lives in the `record` and `record_rest` columns (records.py); `get(id)` returns it unchanged. Writing (batches, the writer lock,
 merging) is writing.py; searching (the shared searcher, result pages, facets) is searching.py,
 over the array engine of cablesearch/engine.
 """

@@ -161,11 +161,12 @@ class CableSearcher:
             return []
         terms = _text_terms(q, searcher.reader(), expansions)
         located = {docnum: _locate([(p.base, p.state) for p in parts], docnum) for _, docnum in top}
-        docs = {docnum: decode_record(state.record(local)) for docnum, (state, local) in located.items()}
-        for docnum, record in docs.items():
+        docs = {}
+        for docnum, (state, local) in located.items():
+            head = state.record(local)
+            docs[docnum] = record = decode_record(head)
             if not record.get("paragraphs"):  # the body is the snippets' one paragraph
-                state, local = located[docnum]
-                record.update(decode_record(state.record(local, "record_text")))
+                docs[docnum] = decode_record(head, state.record(local, "record_rest"))
         exact = {}
         if any(isinstance(node, SameParagraph) for node in walk(q)):
             exact = paragraphs_of_hits(q, parts, list(docs))
@@ -195,7 +196,7 @@ class CableSearcher:
                         if docnum is not None:
                             segments = [(base, state) for _, base, state in self._segments(searcher)]
                             state, local = _locate(segments, docnum)
-                            return decode_record(state.record(local), state.record(local, "record_text"))
+                            return decode_record(state.record(local), state.record(local, "record_rest"))
                 return None
             return retry(find)
 

@@ -56,9 +56,9 @@ class _Rejected:
 
 def cable_document(cable: Cable, content_hash: str | None = None) -> dict[str, Any]:
     """The Whoosh document of one cable (see fields.build_schema)."""
-    record, text = encode_record(cable)
+    record, rest = encode_record(cable)
     doc: dict[str, Any] = {"content_hash": content_hash or cable.content_hash(), "record": record,
-                           "record_text": text}
+                           "record_rest": rest}
     for f in FIELDS:
         if f.values is None:
             continue

@@ -301,6 +301,8 @@ class ArrayQuery:
             part = self._eval(sub, mask)
             parts.append(part)
             mask = part.mask.copy() if mask is None else mask & part.mask
+            if not mask.any():  # nothing left for the other parts to keep (common in small segments)
+                return self._empty()
         for sub in excluded:
             if mask.any():
                 mask &= ~self._eval_unscored(sub, mask).mask

@@ -55,7 +55,7 @@ class SegmentState:
         return keys
 
     def record(self, docnum: int, column: str = "record") -> bytes:
-        """A document's stored record (JSON, see records.py): the `record` column or `record_text`."""
+        """A document's stored record (JSON, see records.py): the `record` column or `record_rest`."""
         reader = self._records.get(column)
         if reader is None:
             reader = self._records[column] = self.reader.column_reader(column)
