@@ -1,13 +1,12 @@
 """Facet counts and sort keys over arrays: each segment's facet values as integer codes.
 
 A facet column holds, per document, its values (tags, origin, year ...). Each segment's column is
-read once into codes of one vocabulary shared by all segments (so counts add up as arrays) and
-offsets per document. A searcher joins its segments' columns end to end (CombinedColumn), so the
+read once as codes and offsets per document; its codes are translated into those of one
+vocabulary shared by all segments (so counts add up as arrays) when first needed. A searcher joins its segments' columns end to end (CombinedColumn), so the
 matches of a query are counted in one pass over all segments.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Sequence
 
@@ -41,18 +40,20 @@ class Vocabulary:
         return found
 
 
-@dataclass(frozen=True)
 class FacetColumn:
-    """One facet of one segment: document d's values are codes[starts[d]:starts[d + 1]]."""
-    starts: np.ndarray
-    codes: np.ndarray
+    """One facet of one segment: document d's values are codes[starts[d]:starts[d + 1]] in the
+    shared vocabulary's codes. The segment keeps its own codes (`local`, into `values`); they are
+    translated into the shared ones when first needed, and a first count translates only the
+    values it found (a one-shot search never translates the thousands of tags it did not)."""
+
+    def __init__(self, values: list[str], starts: np.ndarray, local: np.ndarray, vocabulary: Vocabulary):
+        self.values, self.starts, self.local, self.vocabulary = values, starts, local, vocabulary
 
     @classmethod
     def from_codes(cls, values: list[str], starts: np.ndarray, codes: np.ndarray,
                    vocabulary: Vocabulary) -> "FacetColumn":
-        """A segment's column as its postings file keeps it (its own codes), in the shared codes."""
-        mapping = np.array([vocabulary.code(v.encode("utf-8")) for v in values], np.int32)
-        return cls(starts.astype(np.int64), mapping[codes] if len(codes) else np.zeros(0, np.int32))
+        """A segment's column as its postings file keeps it (its own codes)."""
+        return cls(values, starts, codes, vocabulary)
 
     @classmethod
     def build(cls, raw_values: list[bytes], vocabulary: Vocabulary) -> "FacetColumn":
@@ -62,23 +63,39 @@ class FacetColumn:
         return cls.from_codes(text.split("\n") if text else [], starts, codes, vocabulary)
 
     @cached_property
+    def mapping(self) -> np.ndarray:
+        """The shared code of each of the segment's own codes."""
+        return self._shared(range(len(self.values)))
+
+    def _shared(self, local_codes) -> np.ndarray:
+        code, values = self.vocabulary.code, self.values
+        return np.array([code(values[c].encode("utf-8")) for c in local_codes], np.intp)
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        return self.mapping[self.local] if len(self.local) else np.zeros(0, np.intp)
+
+    @cached_property
     def lengths(self) -> np.ndarray:
         """How many values each document has."""
-        return np.diff(self.starts)
+        return np.diff(self.starts.astype(np.int64))
 
-    def count(self, mask: np.ndarray, size: int) -> np.ndarray:
-        """Counts per code (an array of `size`) over the documents of `mask`."""
+    def count(self, mask: np.ndarray) -> dict[int, int]:
+        """Counts per shared code over the documents of `mask` (only the codes counted)."""
         lengths = self.lengths
         matches = int(np.count_nonzero(mask))
         if matches * 8 < len(mask):  # a few matches: gather their values only
             docs = np.flatnonzero(mask)
             counts = lengths[docs]
             firsts = np.cumsum(counts) - counts
-            index = np.repeat(self.starts[docs] - firsts, counts) + np.arange(int(counts.sum()))
-            chosen = self.codes[index]
+            index = np.repeat(self.starts[docs].astype(np.int64) - firsts, counts) + np.arange(int(counts.sum()))
+            chosen = self.local[index]
         else:
-            chosen = self.codes[np.repeat(mask, lengths)]
-        return np.bincount(chosen, minlength=size)
+            chosen = self.local[np.repeat(mask, lengths)]
+        counted = np.bincount(chosen, minlength=len(self.values))
+        found = np.flatnonzero(counted)
+        shared = self.mapping[found] if "mapping" in self.__dict__ else self._shared(found.tolist())
+        return dict(zip(shared.tolist(), counted[found].tolist()))
 
 
 class CombinedColumn:
@@ -133,15 +150,19 @@ class CombinedColumn:
         self.indexed = True
 
     def count(self, mask: np.ndarray, docs: np.ndarray, size: int) -> np.ndarray:
-        """Counts per code (an array of `size`) over the documents of `mask` (all segments'), whose
-        docnums `docs` are: by gathering their values or by value, whichever costs less."""
+        """Counts per code (an array of at least `size`) over the documents of `mask` (all
+        segments'), whose docnums `docs` are: by gathering their values or by value, whichever
+        costs less."""
         self.counted += 1
         if self.counted < 2:  # segment by segment, joining nothing
-            out, at = np.zeros(size, np.int64), 0
+            found, at = {}, 0
             for column in self.columns:
                 count = len(column.starts) - 1
-                out += column.count(mask[at:at + count], size)
+                for code, n in column.count(mask[at:at + count]).items():
+                    found[code] = found.get(code, 0) + n
                 at += count
+            out = np.zeros(max(size, max(found, default=-1) + 1), np.int64)
+            out[list(found)] = list(found.values())
             return out
         if not self.indexed:
             self._index_values()
@@ -150,10 +171,16 @@ class CombinedColumn:
             return self.gathered(docs, size)
         return self.by_value(mask, size)
 
+    def _size(self, size: int) -> int:
+        """At least `size`, and every shared code: joining translates the columns' codes, which may
+        grow the vocabulary."""
+        return max(size, len(self.columns[0].vocabulary.values)) if self.columns else size
+
     def gathered(self, docs: np.ndarray, size: int) -> np.ndarray:
         """Counts per code over the documents `docs`, from their values."""
         if not self.joined:
             self._join()
+        size = self._size(size)
         if self.single:
             return np.bincount(self.doc_codes[docs], minlength=size + 1)[1:]
         counts = self.lengths[docs]
@@ -165,7 +192,7 @@ class CombinedColumn:
         """Counts per code over the documents of `mask`, value by value."""
         if not self.indexed:
             self._index_values()
-        out = np.zeros(size, np.int64)
+        out = np.zeros(self._size(size), np.int64)
         if len(self.dense_codes):
             out[self.dense_codes] = _popcount(self.bitmaps & _packed(mask)).sum(axis=-1)
         if len(self.sparse_codes):

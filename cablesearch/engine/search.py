@@ -166,7 +166,7 @@ def count_facets(parts: Sequence[SegmentMatches], names: Sequence[str], vocabula
     for name in names:
         column_name = facet_of(name)
         vocabulary = vocabularies.setdefault(column_name, Vocabulary())
-        columns = [part.state.facet(column_name, vocabulary) for part in parts]  # may grow the vocabulary
+        columns = [part.state.facet(column_name, vocabulary) for part in parts]
         joined = combined.get(column_name)
         if joined is None or len(joined.columns) != len(columns) or \
                 any(a is not b for a, b in zip(joined.columns, columns)):
