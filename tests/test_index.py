@@ -662,6 +662,25 @@ def test_a_phrase_never_runs_across_two_paragraphs(tmp_path):
         assert ids(ix.search('"speaks of human"')) == ["09ROME1"]
 
 
+def test_a_bulk_add_ends_with_the_small_segments_merged_into_one(tmp_path, monkeypatch):
+    monkeypatch.setattr("cablesearch.writing.MERGE_BELOW", 3)  # segments of 3+ cables count as large
+    rome = [make_cable(f"09ROME{n}", "2009-01-01", "ROME", "Embassy Rome", "UNCLASSIFIED", "PHUM",
+                       f"CABLE {n}", [(1, "U", f"Item {n} on trade.")]) for n in range(1, 6)]
+    with CableIndex.create(tmp_path / "ix") as ix:
+        ix.add(rome[:1], procs=1)
+        ix.add(rome[1:2], procs=1)  # two small segments: too few to merge on a commit
+
+        def sizes():
+            with ix._lock:
+                return sorted(leaf.doc_count_all() for leaf, _, _ in ix._segments(ix.searcher()))
+        assert sizes() == [1, 1]
+        ix.add(rome[2:], procs=1)  # a bulk add (3 cables, MERGE_BELOW here) ends by merging them
+        assert sizes() == [2, 3]
+        assert ix.search("trade", limit=0).total == 5
+        assert ids(ix.search('"item 2 on trade"')) == ["09ROME2"]
+        check_consistent(ix)
+
+
 def test_small_segments_merge_in_tens_and_large_ones_never(tmp_path, monkeypatch):
     monkeypatch.setattr("cablesearch.writing.MERGE_BELOW", 3)  # segments of 3+ cables count as large
     with CableIndex.create(tmp_path / "ix") as ix:
