@@ -42,8 +42,13 @@ def decode_record(data: bytes, rest: bytes | None = None) -> dict[str, Any]:
     """A stored record, and the rest of the cable where `rest` (the record_rest column's bytes) is given."""
     record = json.loads(data.decode("utf-8"))
     if rest:
-        record.update(json.loads(zlib.decompressobj(zdict=data).decompress(rest).decode("utf-8")))
+        record.update(decode_rest(data, rest))
     return record
+
+
+def decode_rest(data: bytes, rest: bytes) -> dict[str, Any]:
+    """The rest of a cable (record_rest), whose compression took its record `data` as dictionary."""
+    return json.loads(zlib.decompressobj(zdict=data).decompress(rest).decode("utf-8"))
 
 
 def cable_from_record(record: dict[str, Any]) -> Cable:

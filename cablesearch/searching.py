@@ -30,7 +30,7 @@ from .fields import FACETS, Kind, facet_name, field_named
 from .model import Cable, parse_utc
 from .query.citations import resolve_cited_by
 from .query.paragraph import SameParagraph, matched_paragraphs, walk
-from .records import cable_from_record, decode_record
+from .records import cable_from_record, decode_record, decode_rest
 from .results import DEFAULT_FACETS, SORTS, Citation, Hit, IndexStats, Results, hit_snippets
 
 
@@ -166,7 +166,7 @@ class CableSearcher:
             head = state.record(local)
             docs[docnum] = record = decode_record(head)
             if not record.get("paragraphs"):  # the body is the snippets' one paragraph
-                docs[docnum] = decode_record(head, state.record(local, "record_rest"))
+                record.update(decode_rest(head, state.record(local, "record_rest")))
         exact = {}
         if any(isinstance(node, SameParagraph) for node in walk(q)):
             exact = paragraphs_of_hits(q, parts, list(docs))

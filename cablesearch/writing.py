@@ -244,10 +244,10 @@ class _Batch:
         self.reader.close()
 
 
-def merge_small_segments(writer: SegmentWriter, segments: list, *, per_tier: int = 10) -> list:
+def merge_small_segments(writer: SegmentWriter, segments: list, *, leftovers: bool = False) -> list:
     """Whoosh merge policy: segments under MERGE_BELOW documents merge once there are ten of a
     size (1-9, 10-99, ... documents), and so do segments that are mostly deleted documents.
-    With per_tier=2, all segments under MERGE_BELOW documents merge into one (see merge_leftovers).
+    With `leftovers`, all segments under MERGE_BELOW documents merge into one (see merge_leftovers).
 
     Large segments never merge on a commit: Whoosh rewrites every posting to merge, which took
     longer than indexing (127 s for 25,000 cables, against 76 s to index them on 2 cores).
@@ -260,11 +260,11 @@ def merge_small_segments(writer: SegmentWriter, segments: list, *, per_tier: int
         if live * 2 < segment.doc_count_all():
             merged.append(segment)
         elif live < MERGE_BELOW:
-            tiers.setdefault(len(str(live)) if per_tier > 2 else 0, []).append(segment)
+            tiers.setdefault(0 if leftovers else len(str(live)), []).append(segment)
         else:
             kept.append(segment)
     for tier in tiers.values():
-        (merged if len(tier) >= per_tier else kept).extend(tier)
+        (merged if len(tier) >= (2 if leftovers else 10) else kept).extend(tier)
     if len(merged) < 2 and not any(s.deleted_count() for s in merged):
         return segments
     for segment in merged:
@@ -376,7 +376,7 @@ class CableWriter:
             return
         writer = self._open_writer(1, lock_timeout)
         try:
-            writer.commit(mergetype=partial(merge_small_segments, per_tier=2))
+            writer.commit(mergetype=partial(merge_small_segments, leftovers=True))
         except BaseException:
             writer.cancel()
             raise

@@ -2,8 +2,9 @@
 
 A facet column holds, per document, its values (tags, origin, year ...). Each segment's column is
 read once as codes and offsets per document; its codes are translated into those of one
-vocabulary shared by all segments (so counts add up as arrays) when first needed. A searcher joins its segments' columns end to end (CombinedColumn), so the
-matches of a query are counted in one pass over all segments.
+vocabulary shared by all segments (so counts add up as arrays) when first needed. A searcher
+joins its segments' columns end to end (CombinedColumn), so the matches of a query are counted in
+one pass over all segments.
 """
 from __future__ import annotations
 
