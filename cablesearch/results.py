@@ -386,6 +386,42 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
     return (lead(subject),) if subject else ()
 
 
+def paragraph_words(positions: Mapping[str, Iterable[int]], phrases: Iterable[tuple[str, ...]] = (),
+                    only_in_phrases: frozenset[str] = frozenset()) -> dict[str, dict[int, list[int]]]:
+    """Per term, the words (0-based, in their paragraph) where it stands in each paragraph, from
+    its positions in the body (paragraph << PARAGRAPH_SHIFT | word). A term of `only_in_phrases`
+    counts only where one of `phrases` (terms side by side) stands: `"one of the"` marks that
+    phrase, not every "the"."""
+    from .fields import PARAGRAPH_GAP, PARAGRAPH_SHIFT
+    kept = {term: sorted(found) for term, found in positions.items() if term not in only_in_phrases}
+    for words in phrases:
+        starts = set(positions.get(words[0], ()))
+        for offset, word in enumerate(words[1:], start=1):
+            starts &= {position - offset for position in positions.get(word, ())}
+        for offset, word in enumerate(words):
+            if word in only_in_phrases and word in positions:
+                kept[word] = sorted(set(kept.get(word, ())) | {start + offset for start in starts})
+    out: dict[str, dict[int, list[int]]] = {}
+    for term, found in kept.items():
+        by_paragraph = out[term] = {}
+        for position in found:
+            by_paragraph.setdefault(position >> PARAGRAPH_SHIFT, []).append(position & (PARAGRAPH_GAP - 1))
+    return out
+
+
+def analysed_positions(record: Mapping[str, Any], terms: frozenset[str]) -> dict[str, list[int]]:
+    """The body positions of `terms` in a record, found by analysing its paragraphs as the index
+    numbers their words (for segments without postings arrays)."""
+    from .fields import PARAGRAPH_GAP, PARAGRAPH_SHIFT, analyse_words
+    out: dict[str, list[int]] = {}
+    for order, (_, _, text) in enumerate(_paragraphs(record)):
+        base = order << PARAGRAPH_SHIFT
+        for word, term in enumerate(analyse_words(text)):
+            if term in terms:
+                out.setdefault(term, []).append(base + min(word, PARAGRAPH_GAP - 1))
+    return out
+
+
 def _paragraph_counts(words: Mapping[str, Mapping[int, list[int]]], text_terms: frozenset[str],
                       para_terms: frozenset[str], exact: set[int]) -> dict[int, int]:
     """Matched words per paragraph: of text_terms, and of para_terms too in the exact paragraphs."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -23,7 +24,7 @@ from whoosh.searching import Searcher
 from . import _whoosh_reading  # noqa: F401 - Whoosh's term dictionaries opened with fewer reads
 from ._whoosh import LengthsInMemory, retry
 from .engine.facets import CombinedColumn, Vocabulary
-from .engine.search import (SegmentMatches, SegmentState, count_facets, match_segments, paragraph_words,
+from .engine.search import (SegmentMatches, SegmentState, body_positions, count_facets, match_segments,
                             paragraphs_of_hits, top_hits)
 from .errors import CablesearchError, InvalidSearchError
 from .fields import FACETS, Kind, facet_name, field_named
@@ -31,7 +32,8 @@ from .model import Cable, parse_utc
 from .query.citations import resolve_cited_by
 from .query.paragraph import SameParagraph, matched_paragraphs, walk
 from .records import cable_from_record, decode_record, decode_rest
-from .results import DEFAULT_FACETS, SORTS, Citation, Hit, IndexStats, Results, hit_snippets
+from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexStats, Results, analysed_positions, hit_snippets,
+                      paragraph_words)
 
 
 class CableSearcher:
@@ -159,7 +161,7 @@ class CableSearcher:
     def _hits(self, searcher, parts, q, top, offset, *, scored: bool, expansions) -> list[Hit]:
         if not top:
             return []
-        terms = _text_terms(q, searcher.reader(), expansions)
+        terms = _query_words(q, searcher.reader(), expansions)
         located = {docnum: _locate([(p.base, p.state) for p in parts], docnum) for _, docnum in top}
         docs = {}
         for docnum, (state, local) in located.items():
@@ -175,9 +177,11 @@ class CableSearcher:
         hits = []
         for rank, (score, docnum) in enumerate(top, start=offset + 1):
             record = docs[docnum]
-            words = paragraph_words(*located[docnum], terms["body"] | terms["para"])
-            snippets = hit_snippets(record, terms["body"], terms["subject"], exact.get(docnum, ()),
-                                    terms["para"], words)
+            positions = body_positions(*located[docnum], terms.body | terms.para)
+            if positions is None:
+                positions = analysed_positions(record, terms.body | terms.para)
+            words = paragraph_words(positions, terms.phrases, terms.only_in_phrases)
+            snippets = hit_snippets(record, terms.body, terms.subject, exact.get(docnum, ()), terms.para, words)
             hits.append(_hit(record, rank, float(score) if scored else 0.0, snippets))
         return hits
 
@@ -297,13 +301,26 @@ def _compile(query: Any, schema) -> tuple[str, wq.Query, list[str]]:
         raise
 
 
-def _text_terms(q: wq.Query, reader, expansions: dict[int, set[bytes]] | None = None) -> dict[str, frozenset[str]]:
-    """The analysed words of the query per text field, with prefixes/wildcards expanded (as the
-    search expanded them, where it says); the body words of para:(...) apart, as "para" (they
-    mark only the paragraphs that para: matched)."""
+@dataclass(frozen=True)
+class QueryWords:
+    """The analysed words of a query that snippets mark, per text field; the body words of
+    para:(...) apart, as `para` (they mark only the paragraphs that para: matched). A word of
+    `only_in_phrases` stands in no part of the query but its `phrases` (body words side by side):
+    it is marked only where a phrase stands."""
+    body: frozenset[str]
+    subject: frozenset[str]
+    para: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...]
+    only_in_phrases: frozenset[str]
+
+
+def _query_words(q: wq.Query, reader, expansions: dict[int, set[bytes]] | None = None) -> QueryWords:
+    """The query's words (see QueryWords), with prefixes/wildcards expanded as the search expanded
+    them, where it says."""
     # Not Query.existing_terms: it reuses its `fieldname` argument as a loop variable and so
     # drops every leaf after the first one of another field.
     found: dict[str, set[str]] = {"body": set(), "subject": set(), "para": set()}
+    phrases, loose = [], set()
 
     def collect(node: wq.Query, in_para: bool) -> None:
         if not node.is_leaf():
@@ -314,12 +331,18 @@ def _text_terms(q: wq.Query, reader, expansions: dict[int, set[bytes]] | None = 
             pairs = [(node.fieldname, word) for word in expansions[id(node)]]
         else:
             pairs = node.expanded_terms(reader, phrases=True)
-        for fieldname, text in pairs:
+        words = [(fieldname, text.decode("utf-8") if isinstance(text, bytes) else text) for fieldname, text in pairs]
+        for fieldname, text in words:
             key = "para" if in_para and fieldname == "body" else fieldname
             if key in found:
-                found[key].add(text.decode("utf-8") if isinstance(text, bytes) else text)
+                found[key].add(text)
+        if isinstance(node, wq.Phrase) and node.fieldname == "body" and node.slop == 1 and len(node.words) > 1:
+            phrases.append(tuple(node.words))
+        else:
+            loose.update(text for fieldname, text in words if fieldname == "body")
     collect(q, False)
-    return {k: frozenset(v) for k, v in found.items()}
+    return QueryWords(**{k: frozenset(v) for k, v in found.items()}, phrases=tuple(phrases),
+                      only_in_phrases=frozenset(word for words in phrases for word in words) - loose)
 
 
 def _hit(record: dict[str, Any], rank: int, score: float, snippets) -> Hit:

@@ -194,6 +194,21 @@ def test_long_paragraph_is_cut_around_the_match(tmp_path):
     assert marked(snippet) == ["Lukashenko"]
 
 
+def test_a_phrase_of_common_words_marks_the_phrase_not_each_word(tmp_path):
+    """"one of the" marks where the phrase stands, in the paragraph that holds it, not the many
+    other "the" and "of" of the cable; a word also asked for on its own is marked everywhere."""
+    common = "The minister of the interior and the head of the police met the press at the end of the day."
+    cable = make_cable("07MINSK2", "2007-01-01", "MINSK", "Embassy Minsk", "SECRET", "PREL", "WORDS",
+                       [(1, "S", common), (2, "S", common + " " + common),
+                        (3, "C", "Lukashenko called it one of the worst years."), (4, "S", common)])
+    with CableIndex.create(tmp_path / "ix") as ix:
+        ix.add([cable], procs=1)
+        snippets = ix.search('"one of the"').hits[0].snippets
+        assert [(s.paragraph, marked(s)) for s in snippets] == [(3, ["one", "of", "the"])]
+        with_minister = ix.search('"one of the" minister').hits[0].snippets
+    assert 3 in {s.paragraph for s in with_minister} and any("minister" in marked(s) for s in with_minister)
+    assert all(marked(s).count("of") <= 1 for s in with_minister)
+
 def test_field_only_match_shows_the_subject_when_it_matched(index):
     hit = index.search(wq.Term("subject", "human")).hits[0]
     assert hit.id == "08MINSK100"

@@ -15,7 +15,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .._whoosh import bytes_column, numeric_column
-from ..fields import PARAGRAPH_GAP, PARAGRAPH_SHIFT, facet_column
+from ..fields import facet_column
 from .facets import CombinedColumn, FacetColumn, Vocabulary, ranked_counts
 from ..query.paragraph import SameParagraph, walk
 from .matching import ArrayQuery, Match, Segment
@@ -199,20 +199,17 @@ def paragraphs_of_hits(q: wq.Query, parts: Sequence[SegmentMatches], docnums: Se
     return out
 
 
-def paragraph_words(state: SegmentState, docnum: int, terms: frozenset[str]) -> dict[str, dict[int, list[int]]] | None:
-    """For one document, per body term, the words (0-based, in its paragraph) where it stands in
-    each paragraph, from the positions: a hit's snippets need neither analyse the paragraphs that
-    cannot hold the best nor stem the words they read. None without postings arrays."""
+def body_positions(state: SegmentState, docnum: int, terms: frozenset[str]) -> dict[str, list[int]] | None:
+    """For one document, the positions (paragraph << PARAGRAPH_SHIFT | word) of each body term it
+    holds, from the arrays (a hit's snippets need not analyse its paragraphs to find its words);
+    None without postings arrays."""
     if state.arrays is None:
         return None
-    out: dict[str, dict[int, list[int]]] = {}
+    out = {}
     for term in terms:
         postings = state.arrays.postings.term("body", term.encode("utf-8"))
         at = int(np.searchsorted(postings.docs, docnum))
         if at < len(postings.docs) and postings.docs[at] == docnum:
             start = int(postings.ends[at - 1]) if at else 0
-            positions = postings.positions[start:int(postings.ends[at])].tolist()
-            by_paragraph = out[term] = {}
-            for position in positions:
-                by_paragraph.setdefault(position >> PARAGRAPH_SHIFT, []).append(position & (PARAGRAPH_GAP - 1))
+            out[term] = postings.positions[start:int(postings.ends[at])].tolist()
     return out
