@@ -8,9 +8,10 @@ inside the subcommands so that `cablesearch query` starts fast. Exit status: 0 w
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
 from . import __version__
 from .errors import CablesearchError
@@ -511,6 +512,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback reaches a user
         _report_internal_error(error)
         return EXIT_ERROR
+
+
+def run() -> NoReturn:
+    """The console script: main(), then the exit handlers, then exit without Python's teardown of
+    every module and object (30 ms of a one-shot search at 251,287 cables, more than some
+    searches take); nothing is left to write by then but the flushed output."""
+    code = main()
+    atexit._run_exitfuncs()  # what a normal exit runs: multiprocessing's and temporary files' clean-up
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _subcommand_position(argv: Sequence[str]) -> int | None:

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import pty
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -465,3 +466,21 @@ def test_a_reader_that_stops_early_is_not_an_error(small_index, monkeypatch):
     assert main(["query", "belarus", "--format", "jsonl", "--index", str(small_index)]) == 0
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert main(["query", "zzzznotaword", "--format", "jsonl", "--index", str(small_index)]) == 1
+
+
+def test_the_console_script_writes_all_its_output_and_runs_the_exit_handlers(small_index):
+    """run() leaves without Python's teardown (os._exit): the output written to a pipe must
+    still be whole, the exit status main's, and the exit handlers run."""
+    script = ("import atexit, sys\n"
+              "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+              "from cablesearch.cli import run\n"
+              "sys.argv = ['cablesearch'] + sys.argv[1:]\n"
+              "run()\n")
+    done = subprocess.run([sys.executable, "-c", script, "query", "belarus", "--format", "json", "--limit", "50",
+                           "--index", str(small_index)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["total"] > 0
+    assert "exit handler ran" in done.stderr
+    failed = subprocess.run([sys.executable, "-c", script, "query", "tag:(", "--index", str(small_index)],
+                            capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 2 and "^" in failed.stderr and "exit handler ran" in failed.stderr
