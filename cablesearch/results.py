@@ -335,14 +335,16 @@ def _snippet(text, start, end, spans, paragraph, marking) -> Snippet:
 def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
                  subject_terms: frozenset[str], exact_paragraphs: Iterable[int] = (),
                  para_terms: frozenset[str] = frozenset(),
-                 words: Mapping[str, Mapping[int, list[int]]] | None = None) -> tuple[Snippet, ...]:
+                 words: Mapping[str, Mapping[int, list[int]]] | None = None,
+                 subject_words: Iterable[tuple[int, str]] | None = None) -> tuple[Snippet, ...]:
     """Snippets for one hit: the paragraphs that matched, best first by number of matched words.
 
     `exact_paragraphs` are paragraphs (0-based, in body order) a para:(...) query matched; they
     come first, highlighted with `para_terms` too. Other paragraphs qualify when they contain body
     words of the query. When none matched, the subject (if its words matched) or else the first
     paragraph stands in. `words` (term -> paragraph -> the numbers of the words where it stands,
-    from the index) spares analysing every paragraph to rank them, and the words of those cut.
+    from the index) spares analysing every paragraph to rank them, and the words of those cut;
+    `subject_words` (word number, term), where given, are the subject's words to mark.
     """
     paragraphs = _paragraphs(record)
     exact = set(exact_paragraphs)
@@ -377,7 +379,7 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
         best = candidates[:SNIPPETS_PER_HIT]
         return tuple(c[3] for c in sorted(best, key=lambda c: c[2]))
     subject = record.get("subject") or ""
-    snippet = excerpt(subject, subject_terms)
+    snippet = excerpt(subject, subject_terms, words=subject_words)
     if snippet is not None:
         return (snippet,)
     if paragraphs:
@@ -386,13 +388,11 @@ def hit_snippets(record: Mapping[str, Any], text_terms: frozenset[str],
     return (lead(subject),) if subject else ()
 
 
-def paragraph_words(positions: Mapping[str, Iterable[int]], phrases: Iterable[tuple[str, ...]] = (),
-                    only_in_phrases: frozenset[str] = frozenset()) -> dict[str, dict[int, list[int]]]:
-    """Per term, the words (0-based, in their paragraph) where it stands in each paragraph, from
-    its positions in the body (paragraph << PARAGRAPH_SHIFT | word). A term of `only_in_phrases`
-    counts only where one of `phrases` (terms side by side) stands: `"one of the"` marks that
-    phrase, not every "the"."""
-    from .fields import PARAGRAPH_GAP, PARAGRAPH_SHIFT
+def phrase_positions(positions: Mapping[str, Iterable[int]], phrases: Iterable[tuple[str, ...]] = (),
+                     only_in_phrases: frozenset[str] = frozenset()) -> dict[str, list[int]]:
+    """The positions of each term to mark, sorted: a term of `only_in_phrases` only where one of
+    `phrases` (terms at consecutive positions) stands, so that `"one of the"` marks that phrase,
+    not every "the"."""
     kept = {term: sorted(found) for term, found in positions.items() if term not in only_in_phrases}
     for words in phrases:
         starts = set(positions.get(words[0], ()))
@@ -401,25 +401,37 @@ def paragraph_words(positions: Mapping[str, Iterable[int]], phrases: Iterable[tu
         for offset, word in enumerate(words):
             if word in only_in_phrases and word in positions:
                 kept[word] = sorted(set(kept.get(word, ())) | {start + offset for start in starts})
+    return kept
+
+
+def paragraph_words(positions: Mapping[str, Iterable[int]]) -> dict[str, dict[int, list[int]]]:
+    """Per term, the words (0-based, in their paragraph) where it stands in each paragraph, from
+    its positions in the body (paragraph << PARAGRAPH_SHIFT | word)."""
+    from .fields import PARAGRAPH_GAP, PARAGRAPH_SHIFT
     out: dict[str, dict[int, list[int]]] = {}
-    for term, found in kept.items():
+    for term, found in positions.items():
         by_paragraph = out[term] = {}
         for position in found:
             by_paragraph.setdefault(position >> PARAGRAPH_SHIFT, []).append(position & (PARAGRAPH_GAP - 1))
     return out
 
 
-def analysed_positions(record: Mapping[str, Any], terms: frozenset[str]) -> dict[str, list[int]]:
-    """The body positions of `terms` in a record, found by analysing its paragraphs as the index
-    numbers their words (for segments without postings arrays)."""
+def analysed_positions(texts: Iterable[str], terms: frozenset[str]) -> dict[str, list[int]]:
+    """The positions of `terms` in paragraphs `texts`, found by analysing them as the index numbers
+    their words (paragraph << PARAGRAPH_SHIFT | word)."""
     from .fields import PARAGRAPH_GAP, PARAGRAPH_SHIFT, analyse_words
     out: dict[str, list[int]] = {}
-    for order, (_, _, text) in enumerate(_paragraphs(record)):
+    for order, text in enumerate(texts):
         base = order << PARAGRAPH_SHIFT
         for word, term in enumerate(analyse_words(text)):
             if term in terms:
                 out.setdefault(term, []).append(base + min(word, PARAGRAPH_GAP - 1))
     return out
+
+
+def paragraph_texts_of(record: Mapping[str, Any]) -> list[str]:
+    """The texts of a record's paragraphs, as the index numbers them."""
+    return [text for _, _, text in _paragraphs(record)]
 
 
 def _paragraph_counts(words: Mapping[str, Mapping[int, list[int]]], text_terms: frozenset[str],

@@ -33,7 +33,7 @@ from .query.citations import resolve_cited_by
 from .query.paragraph import SameParagraph, matched_paragraphs, walk
 from .records import cable_from_record, decode_record, decode_rest
 from .results import (DEFAULT_FACETS, SORTS, Citation, Hit, IndexStats, Results, analysed_positions, hit_snippets,
-                      paragraph_words)
+                      paragraph_texts_of, paragraph_words, phrase_positions)
 
 
 class CableSearcher:
@@ -177,13 +177,30 @@ class CableSearcher:
         hits = []
         for rank, (score, docnum) in enumerate(top, start=offset + 1):
             record = docs[docnum]
-            positions = body_positions(*located[docnum], terms.body | terms.para)
-            if positions is None:
-                positions = analysed_positions(record, terms.body | terms.para)
-            words = paragraph_words(positions, terms.phrases, terms.only_in_phrases)
-            snippets = hit_snippets(record, terms.body, terms.subject, exact.get(docnum, ()), terms.para, words)
+            snippets = hit_snippets(record, terms.body, terms.subject, exact.get(docnum, ()), terms.para,
+                                    self._marked_words(record, *located[docnum], terms),
+                                    self._marked_subject_words(record, terms))
             hits.append(_hit(record, rank, float(score) if scored else 0.0, snippets))
         return hits
+
+    @staticmethod
+    def _marked_words(record, state, docnum: int, terms: "QueryWords") -> dict[str, dict[int, list[int]]]:
+        """The body words a hit's snippets mark, per term and paragraph: found by the index's
+        positions, or by analysing the paragraphs where the segment has no postings arrays."""
+        wanted = terms.body | terms.para
+        positions = body_positions(state, docnum, wanted)
+        if positions is None:
+            positions = analysed_positions(paragraph_texts_of(record), wanted)
+        return paragraph_words(phrase_positions(positions, terms.phrases["body"], terms.only_in_phrases["body"]))
+
+    @staticmethod
+    def _marked_subject_words(record, terms: "QueryWords") -> list[tuple[int, str]] | None:
+        """The subject words to mark (word number, term) where the query has subject phrases."""
+        if not terms.only_in_phrases["subject"]:
+            return None
+        positions = analysed_positions([record.get("subject") or ""], terms.subject)
+        kept = phrase_positions(positions, terms.phrases["subject"], terms.only_in_phrases["subject"])
+        return [(word, term) for term, found in kept.items() for word in found]
 
     def get(self, reference_id: str) -> Cable | None:
         """The cable with this reference id, exactly as indexed, or None."""
@@ -304,14 +321,14 @@ def _compile(query: Any, schema) -> tuple[str, wq.Query, list[str]]:
 @dataclass(frozen=True)
 class QueryWords:
     """The analysed words of a query that snippets mark, per text field; the body words of
-    para:(...) apart, as `para` (they mark only the paragraphs that para: matched). A word of
-    `only_in_phrases` stands in no part of the query but its `phrases` (body words side by side):
-    it is marked only where a phrase stands."""
+    para:(...) apart, as `para` (they mark only the paragraphs that para: matched). Per field,
+    `phrases` are its phrases (words side by side) and `only_in_phrases` the words that stand in
+    no other part of the query: those are marked only where a phrase stands."""
     body: frozenset[str]
     subject: frozenset[str]
     para: frozenset[str]
-    phrases: tuple[tuple[str, ...], ...]
-    only_in_phrases: frozenset[str]
+    phrases: dict[str, tuple[tuple[str, ...], ...]]
+    only_in_phrases: dict[str, frozenset[str]]
 
 
 def _query_words(q: wq.Query, reader, expansions: dict[int, set[bytes]] | None = None) -> QueryWords:
@@ -320,7 +337,8 @@ def _query_words(q: wq.Query, reader, expansions: dict[int, set[bytes]] | None =
     # Not Query.existing_terms: it reuses its `fieldname` argument as a loop variable and so
     # drops every leaf after the first one of another field.
     found: dict[str, set[str]] = {"body": set(), "subject": set(), "para": set()}
-    phrases, loose = [], set()
+    phrases: dict[str, list[tuple[str, ...]]] = {"body": [], "subject": []}
+    loose: dict[str, set[str]] = {"body": set(), "subject": set()}
 
     def collect(node: wq.Query, in_para: bool) -> None:
         if not node.is_leaf():
@@ -336,13 +354,16 @@ def _query_words(q: wq.Query, reader, expansions: dict[int, set[bytes]] | None =
             key = "para" if in_para and fieldname == "body" else fieldname
             if key in found:
                 found[key].add(text)
-        if isinstance(node, wq.Phrase) and node.fieldname == "body" and node.slop == 1 and len(node.words) > 1:
-            phrases.append(tuple(node.words))
+        if isinstance(node, wq.Phrase) and node.fieldname in phrases and node.slop == 1 and len(node.words) > 1:
+            phrases[node.fieldname].append(tuple(node.words))
         else:
-            loose.update(text for fieldname, text in words if fieldname == "body")
+            for fieldname, text in words:
+                loose.get(fieldname, set()).add(text)
     collect(q, False)
-    return QueryWords(**{k: frozenset(v) for k, v in found.items()}, phrases=tuple(phrases),
-                      only_in_phrases=frozenset(word for words in phrases for word in words) - loose)
+    return QueryWords(**{k: frozenset(v) for k, v in found.items()},
+                      phrases={field: tuple(found) for field, found in phrases.items()},
+                      only_in_phrases={field: frozenset(w for words in phrases[field] for w in words) - loose[field]
+                                       for field in phrases})
 
 
 def _hit(record: dict[str, Any], rank: int, score: float, snippets) -> Hit:

@@ -201,11 +201,15 @@ def test_a_phrase_of_common_words_marks_the_phrase_not_each_word(tmp_path):
     cable = make_cable("07MINSK2", "2007-01-01", "MINSK", "Embassy Minsk", "SECRET", "PREL", "WORDS",
                        [(1, "S", common), (2, "S", common + " " + common),
                         (3, "C", "Lukashenko called it one of the worst years."), (4, "S", common)])
+    in_subject = make_cable("07MINSK3", "2007-01-02", "MINSK", "Embassy Minsk", "SECRET", "PREL",
+                            "THE END OF THE YEAR: ONE OF THE WORST", [(1, "S", common)])
     with CableIndex.create(tmp_path / "ix") as ix:
-        ix.add([cable], procs=1)
-        snippets = ix.search('"one of the"').hits[0].snippets
+        ix.add([cable, in_subject], procs=1)
+        snippets = {hit.id: hit.snippets for hit in ix.search('"one of the"').hits}["07MINSK2"]
         assert [(s.paragraph, marked(s)) for s in snippets] == [(3, ["one", "of", "the"])]
-        with_minister = ix.search('"one of the" minister').hits[0].snippets
+        subject_only = ix.search('subject:"one of the"').hits[0]
+        assert subject_only.id == "07MINSK3" and [marked(s) for s in subject_only.snippets] == [["ONE", "OF", "THE"]]
+        with_minister = {hit.id: hit.snippets for hit in ix.search('"one of the" minister').hits}["07MINSK2"]
     assert 3 in {s.paragraph for s in with_minister} and any("minister" in marked(s) for s in with_minister)
     assert all(marked(s).count("of") <= 1 for s in with_minister)
 
