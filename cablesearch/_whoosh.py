@@ -5,22 +5,23 @@ writes (12% of a build) and for every document it scores (a quarter of a common 
 LengthsInMemory reads each field's lengths once per segment, as one block of bytes; numeric_column
 and bytes_column do the same for the date columns that results sort on and the facet columns.
 
-Writing postings: Whoosh spills a segment's postings to disk one pickle per posting, and checks the
-type of each as it comes; ChunkedPostingPool pickles them in chunks and checks nothing (a quarter
-of a build between them).
+Writing postings: Whoosh's pool sorts, pickles and merges a segment's postings one tuple at a time,
+and its field writer takes them one call at a time; TermPostingPool keeps them grouped by term and
+write_term_postings writes each term's blocks whole (together, 40% of a build).
 
 The multi-process writer is in _whoosh_mp.py, imported only to write with several processes (it
 brings in multiprocessing, which searching never needs).
 """
 from __future__ import annotations
 
+import heapq
 import pickle
 import shutil
 import struct
 import sys
 import time
 from array import array
-from itertools import islice
+from itertools import groupby
 from operator import add
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -29,7 +30,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 import numpy as np
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.compound import CompoundStorage
@@ -78,26 +79,45 @@ class LengthsInMemory:
         return stored + bytes(count - len(stored))
 
 
-class ChunkedPostingPool(PostingPool):
-    """Whoosh's posting pool, spilling sorted runs to disk as pickled chunks of postings instead
-    of one pickle per posting (those dump and load calls were a fifth of a build), and adding
-    postings without type checks (PostingPool.add was another 6%)."""
+class TermPostingPool(PostingPool):
+    """Whoosh's posting pool, holding postings grouped by term: a spilled run is the terms in
+    order, each with its docnums, weights and values, and runs merge term by term. Whoosh's pool
+    sorts, pickles and merges every posting as a tuple (a quarter of a build); here the per-posting
+    work is appending to three lists, and the sorting is of the terms. Postings come in docnum
+    order (documents are added, and segments merged, in docnum order), so a term's postings do too."""
 
-    CHUNK = 4096
+    CHUNK = 1024  # terms per pickle in a run
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.terms: dict[tuple[str, bytes], tuple[list, list, list]] = {}
 
     def add(self, item):
         # As PostingPool.add (the same estimate of the posting's size), without its type checks.
-        self.fieldnames.add(item[0])
-        self.currentsize += 109 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+        fieldname, btext, docnum, weight, value = item
+        self.currentsize += 109 + len(fieldname) + 2 * len(btext) + len(value or b"")
         if self.currentsize > self.limit:
             self.save()
-        self.current.append(item)
+        postings = self.terms.get((fieldname, btext))
+        if postings is None:
+            self.fieldnames.add(fieldname)
+            postings = self.terms[fieldname, btext] = ([], [], [])
+        postings[0].append(docnum)
+        postings[1].append(weight)
+        postings[2].append(value)
 
-    def _write_run(self, f, items):
-        items = iter(items)
-        while chunk := list(islice(items, self.CHUNK)):
-            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
-        f.close()
+    def save(self):
+        if self.terms:
+            path, f = self._new_run()
+            for chunk in _chunks(self._sorted_terms(), self.CHUNK):
+                pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+            f.close()
+            self.runs.append(path)
+            self.terms = {}
+        self.currentsize = 0
+
+    def _sorted_terms(self) -> list[tuple[tuple[str, bytes], tuple[list, list, list]]]:
+        return sorted(self.terms.items(), key=_first)
 
     def _read_run(self, path):
         f = self._open_run(path)
@@ -110,6 +130,76 @@ class ChunkedPostingPool(PostingPool):
             f.close()
             self._remove_run(path)
 
+    def iter_terms(self) -> Iterator[tuple[str, bytes, list, list, list]]:
+        """(field, term, docnums, weights, values) per term, in Whoosh's order: by field, term, docnum."""
+        if not self.runs:
+            for (fieldname, btext), (docs, weights, values) in self._sorted_terms():
+                yield fieldname, btext, docs, weights, values
+            return
+        self.save()
+        runs, self.runs = self.runs, []
+        for key, parts in groupby(heapq.merge(*map(self._read_run, runs), key=_first), key=_first):
+            docs, weights, values = next(parts)[1]
+            for _, (more_docs, more_weights, more_values) in parts:  # a later run: later documents
+                docs += more_docs
+                weights += more_weights
+                values += more_values
+            yield key[0], key[1], docs, weights, values
+
+    def iter_postings(self):
+        for fieldname, btext, docs, weights, values in self.iter_terms():
+            for docnum, weight, value in zip(docs, weights, values):
+                yield fieldname, btext, docnum, weight, value
+
+    def cleanup(self):
+        self.terms = {}
+        super().cleanup()
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def write_term_postings(fieldwriter, schema, lengths: "LengthsInMemory | None",
+                        terms: Iterable[tuple[str, bytes, list, list, list]], arrays: PostingsFile) -> None:
+    """Write each term's postings (in Whoosh's order) to Whoosh's field writer and to the postings
+    arrays: what Whoosh's FieldWriter.add_postings writes, block by block instead of a call per
+    posting (W3PostingsWriter's blocks, statistics and inlining, filled in whole)."""
+    current = None
+    for fieldname, btext, docs, weights, values in terms:
+        if fieldname != current:
+            if current is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            current = fieldname
+            field_lengths = lengths.lengths(fieldname) if lengths is not None else None
+            keeps_values = schema[fieldname].format.fixed_value_size() != 0
+        arrays.add_term(fieldname, btext, docs, weights, values)
+        fieldwriter.start_term(btext)
+        block = fieldwriter._postwriter
+        limit = block._blocklimit
+        for start in range(0, len(docs), limit):
+            if start:
+                block._write_block()
+            end = start + limit
+            block._ids = array("I", docs[start:end])
+            block._weights = array("f", weights[start:end])
+            block._maxweight = max(0, max(weights[start:end]))
+            if keeps_values:  # else the format drops them (ArrayPositions)
+                block._values = [value for value in values[start:end] if value]
+            if field_lengths is not None:
+                known = [length for length in map(field_lengths.__getitem__, docs[start:end]) if length]
+                if known:
+                    block._minlength, block._maxlength = min(known), max(known)
+        fieldwriter.finish_term()
+    if current is not None:
+        fieldwriter.finish_field()
+
 
 class _FastFlush:
     """Mixed into a SegmentWriter: its postings are pooled in chunks and written with the lengths
@@ -117,7 +207,7 @@ class _FastFlush:
 
     def __init__(self, ix, *args, **kwargs):
         super().__init__(ix, *args, **kwargs)
-        self.pool = ChunkedPostingPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+        self.pool = TermPostingPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
 
     def _flush_segment(self):
         self.perdocwriter.close()
@@ -125,8 +215,8 @@ class _FastFlush:
         arrays = PostingsFile(self.storage.folder, self.newsegment.segment_id(), positional_fields(self.schema),
                               {name: field.format.field_boost for name, field in self.schema.items() if field.format})
         try:
-            self.fieldwriter.add_postings(self.schema, lengths and LengthsInMemory(lengths),
-                                          arrays.tee(self.pool.iter_postings()))
+            write_term_postings(self.fieldwriter, self.schema, lengths and LengthsInMemory(lengths),
+                                self.pool.iter_terms(), arrays)
             arrays.finish(self.docnum, facet_values(lengths, self.schema, self.docnum) if lengths else {})
         except BaseException:
             arrays.cancel()

@@ -179,7 +179,7 @@ class ArrayPositions(formats.Format):
 
     Whoosh's own copy (a pickle per posting) was a third of the index and a fifth of its build.
     While a segment is written, a posting's value is its positions as native uint32s, which
-    PostingsFile.tee reads; Whoosh's writer drops values of this format (posting_size 0).
+    PostingsFile.add_term reads; Whoosh's writer drops values of this format (posting_size 0).
     """
     posting_size = 0
 
@@ -222,12 +222,14 @@ class CableText(wf.TEXT):
         for number, text in enumerate(paragraphs):
             base = number << PARAGRAPH_SHIFT
             last = base + PARAGRAPH_GAP - 1
-            for offset, term in enumerate(analyse_words(text)):
+            for position, term in enumerate(analyse_words(text), start=base):
+                if position > last:  # the words past the gap all take the paragraph's last position
+                    position = last
                 at = positions.get(term)
                 if at is None:
-                    positions[term] = [min(base + offset, last)]
+                    positions[term] = [position]
                 else:
-                    at.append(min(base + offset, last))
+                    at.append(position)
         return _postings(positions, self.format)
 
 
@@ -263,8 +265,11 @@ _find_word_spans = re.compile(WORD_PATTERN).finditer
 def analyse_words(text: str) -> list[str]:
     """The terms TEXT_ANALYZER makes of `text`, in order: words, lower-cased, Porter-stemmed."""
     out = []
-    for word in _find_words(text):
-        word = word.lower()
+    if text.isascii():  # lower-casing the text keeps its words (some other letters lower to two characters)
+        words = _find_words(text.lower())
+    else:
+        words = [word.lower() for word in _find_words(text)]
+    for word in words:
         term = _stems.get(word)
         if term is None:
             term = _stems[word] = stem(word)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -94,7 +94,8 @@ class Cable:
         """A JSON-ready dict; `created` in ISO 8601 with `Z`."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "raw"}
         for key in ("references", "paragraphs", "to", "info", "excluded", "disagreements"):
-            out[key] = [asdict(item) for item in out[key]]
+            # Flat records of plain values: their fields as asdict() gives them, without its deep copies.
+            out[key] = [dict(vars(item)) for item in out[key]]
         for key in ("captions", "tags"):
             out[key] = list(out[key])
         out["created"] = _iso(self.created)

@@ -1,8 +1,8 @@
 """Each segment's postings as arrays, in a file beside the segment (`<segment id>.postings`).
 
 Whoosh keeps positions as one pickle per posting, which costs Python per posting to read. When
-Whoosh flushes a segment, the postings stream through `PostingsFile.tee` on their way to its field
-writer, and the same postings are written once more as flat arrays: per term its docnums, frequencies
+Whoosh flushes a segment, each term's postings go to its field writer and to `PostingsFile.add_term`,
+which writes the same postings once more as flat arrays: per term its docnums, frequencies
 and (for positional fields) its positions, concatenated in docnum order. Searches map the file and
 slice it per term (numpy.frombuffer over mmap): a one-shot process touches only the pages it reads.
 
@@ -22,7 +22,6 @@ from functools import cached_property
 from itertools import accumulate
 from pathlib import Path
 from pickle import loads
-from typing import Iterator
 
 import numpy as np
 
@@ -69,44 +68,32 @@ class PostingsFile:
         self._held = {name: array(code) for name, code in self._SPILLED.items()}
         self._keys = bytearray()
         self._key_starts, self._post_starts, self._pos_starts = array("q", [0]), array("q", [0]), array("q", [0])
+        self._n_posts = self._n_pos = 0
 
-    def tee(self, postings: Iterator[tuple]) -> Iterator[tuple]:
-        """Pass Whoosh's sorted postings (field, term, docnum, weight, value) through, recording them."""
+    def add_term(self, field: str, text: bytes, docs: list[int], weights: list[float], values: list[bytes]) -> None:
+        """Record one term's postings (docnums ascending, with Whoosh's weights and values)."""
         held = self._held
-        docs, ends, positions = held["docs"], held["ends"], held["positions"]
-        field = text = None
-        positional = native = False
-        boost = 1.0
-        n_posts = n_pos = term_count = 0
-        for item in postings:
-            fieldname, btext, docnum, weight, value = item
-            if btext != text or fieldname != field:
-                if field is not None:
-                    self._end_term(field, text, n_posts, n_pos)
-                field, text, term_count = fieldname, btext, 0
-                positional = fieldname in self._positional
-                native = self._positional.get(fieldname, False)
-                boost = self._boosts.get(fieldname, 1.0)
-            docs.append(docnum)
-            n_posts += 1
-            if native:
-                before = len(positions)
-                positions.frombytes(value)
-                n_pos += len(positions) - before
-                term_count += len(positions) - before
-            elif positional:
+        held["docs"].extend(docs)
+        positions = held["positions"]
+        before = len(positions)
+        if self._positional.get(field, False):  # native uint32 positions
+            positions.frombytes(b"".join(values))
+            counts = [len(value) // _UINT_SIZE for value in values]
+        elif field in self._positional:
+            counts = []
+            for value in values:
                 found = loads(value[_UINT_SIZE:] if value.endswith(b".") else value[_UINT_SIZE:] + b".") if value else ()
                 positions.extend(accumulate(found))
-                term_count += len(found)
-                n_pos += len(found)
-            else:
-                term_count += round(weight / boost)
-            ends.append(term_count)
-            if len(positions) > _FLUSH_EVERY or len(docs) > _FLUSH_EVERY:
-                self._flush()
-            yield item
-        if field is not None:
-            self._end_term(field, text, n_posts, n_pos)
+                counts.append(len(found))
+        else:
+            boost = self._boosts.get(field, 1.0)
+            counts = [round(weight / boost) for weight in weights]
+        held["ends"].extend(accumulate(counts))
+        self._n_posts += len(docs)
+        self._n_pos += len(positions) - before
+        self._end_term(field, text, self._n_posts, self._n_pos)
+        if len(positions) > _FLUSH_EVERY or len(held["docs"]) > _FLUSH_EVERY:
+            self._flush()
 
     def _end_term(self, field: str, text: bytes, n_posts: int, n_pos: int) -> None:
         self._keys += field.encode("utf-8") + b"\0" + text
